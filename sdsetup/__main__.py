@@ -1,0 +1,3 @@
+from sdsetup.cli import main
+
+raise SystemExit(main())

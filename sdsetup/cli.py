@@ -1,0 +1,92 @@
+"""Command-line entry point: global options, dispatch, and the one place errors are rendered.
+
+Each command lives in a module of :mod:`sdsetup.commands` exposing ``ORDER`` (its place in
+``--help``) and ``register(subparsers)``, which adds its parser and sets ``func(args, ctx) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sdsetup import __version__, commands
+from sdsetup.errors import SdsetupError, UsageError
+from sdsetup.home import Home, resolve_home
+from sdsetup.i18n import detect_language, language, normalise, set_language, t
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command receives besides its own arguments."""
+
+    home: Home
+    lang: str
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors through sdsetup's renderer (exit 2, with a hint)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError("core.usage", hint="core.hint_help", message=message, prog=self.prog)
+
+
+def _command_modules() -> list:
+    found = [
+        importlib.import_module(f"{commands.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(commands.__path__)
+    ]
+    return sorted(found, key=lambda module: module.ORDER)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="sdsetup", description=t("core.description"))
+    parser.add_argument("--version", action="version", version=f"sdsetup {__version__}")
+    parser.add_argument("--home", metavar="DIR", help=t("core.opt_home"))
+    parser.add_argument("--lang", choices=("en", "zh", "zh_CN"), help=t("core.opt_lang"))
+    sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
+    for module in _command_modules():
+        module.register(sub)
+    return parser
+
+
+def _language_from_argv(argv: Sequence[str]) -> str | None:
+    """``--lang`` must be known before the parser is built, since its help text is translated."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def render_error(err: SdsetupError) -> str:
+    lines = [t("core.error_prefix") + " " + t(err.key, **err.params)]
+    if err.hint:
+        lines.append(t("core.hint_prefix") + " " + t(err.hint, **err.params))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    set_language(_language_from_argv(argv) or detect_language())
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.lang:
+            set_language(normalise(args.lang))
+        if not args.command:
+            parser.print_help()
+            return 2
+        ctx = Context(home=resolve_home(args.home, os.environ), lang=language())
+        return int(args.func(args, ctx) or 0)
+    except SdsetupError as err:
+        print(render_error(err), file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print(t("core.interrupted"), file=sys.stderr)
+        return 130
