@@ -1,0 +1,103 @@
+"""Measure mirrors in parallel and pick the best one per role (packages, torch, models).
+
+Each role gets one latency measurement and, where a real file is known, a small ranged read
+(64 KiB) whose speed ranks mirrors that answer. A lazy cache that redirects the read to its origin
+is a *miss*: it still works (bytes come from the origin) but it is not chosen for that role.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from sdsetup.home import Home
+from sdsetup.mirrors import DEFAULT, OFFICIAL_TORCH, Mirror, package_sources, remember_choice
+
+ROLES = ("packages", "torch", "models")
+PROBE_BYTES = 64 * 1024
+PACKAGE_PROBE_PROJECT = "six"  # tiny, on every index, rarely yanked: a stable thing to read
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    mirror: str
+    role: str
+    url: str
+    ok: bool
+    latency_s: float | None = None
+    speed_bps: float | None = None
+    final_host: str | None = None
+    miss: bool = False
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def pick_best(results: Sequence[ProbeResult]) -> dict[str, str]:
+    """Per role, the fastest mirror that answered without bouncing; fallbacks where none did."""
+    fallback = {"packages": DEFAULT, "torch": OFFICIAL_TORCH, "models": DEFAULT}
+    choice = {}
+    for role in ROLES:
+        good = [r for r in results if r.role == role and r.ok and not r.miss]
+        ranked = sorted(good, key=lambda r: (-(r.speed_bps or 0.0), r.latency_s or 0.0))
+        choice[role] = ranked[0].mirror if ranked else fallback[role]
+    return choice
+
+
+def probe_targets(mirror: Mirror, torch_file: str | None, variant: str) -> list[tuple[str, str]]:
+    """(role, url) pairs worth measuring for one mirror; local or absent roles are skipped."""
+    targets = []
+    web = [s for s in package_sources(mirror) if urlsplit(s).scheme in ("http", "https")]
+    if web:
+        targets.append(("packages", web[0].rstrip("/") + f"/{PACKAGE_PROBE_PROJECT}/"))
+    base = mirror.torch_base(variant)
+    if base and torch_file:
+        targets.append(("torch", base.rstrip("/") + "/" + quote(torch_file)))
+    if mirror.huggingface:
+        targets.append(("models", mirror.huggingface.rstrip("/") + "/api/models?limit=1"))
+    return targets
+
+
+def _measure(client: httpx.Client, mirror: Mirror, role: str, url: str) -> ProbeResult:
+    start = time.monotonic()
+    headers = {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept-Encoding": "identity"}
+    try:
+        with client.stream("GET", url, headers=headers) as response:
+            latency = time.monotonic() - start
+            received = sum(len(chunk) for chunk in response.iter_raw())
+            elapsed = max(time.monotonic() - start - latency, 1e-6)
+            host = response.url.host
+            miss = role == "torch" and host in mirror.torch_origin
+            ok = response.status_code < 400
+            return ProbeResult(
+                mirror.name, role, url, ok, latency_s=round(latency, 4),
+                speed_bps=round(received / elapsed) if ok and role != "models" else None,
+                final_host=host, miss=miss,
+                error=None if ok else f"HTTP {response.status_code}",
+            )
+    except httpx.HTTPError as err:
+        return ProbeResult(mirror.name, role, url, False, error=type(err).__name__)
+
+
+def probe(mirrors: Sequence[Mirror], *, torch_file: str | None, variant: str = "cpu",
+          timeout: float = 8.0) -> list[ProbeResult]:
+    """Measure every (mirror, role) at once; a slow mirror costs at most ``timeout``."""
+    jobs = [(m, role, url) for m in mirrors for role, url in probe_targets(m, torch_file, variant)]
+    if not jobs:
+        return []
+    with httpx.Client(timeout=timeout, follow_redirects=True) as client, \
+            ThreadPoolExecutor(max_workers=min(16, len(jobs))) as pool:
+        return list(pool.map(lambda job: _measure(client, *job), jobs))
+
+
+def probe_and_remember(home: Home, mirrors: Mapping[str, Mirror], *, torch_file: str | None = None,
+                       variant: str = "cpu") -> dict[str, str]:
+    choice = pick_best(probe(list(mirrors.values()), torch_file=torch_file, variant=variant))
+    remember_choice(home, choice)
+    return choice
