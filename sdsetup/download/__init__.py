@@ -1,0 +1,39 @@
+"""The download engine: every byte sdsetup fetches (wheels, torch, models, configs) goes here.
+
+It survives bad networks: it resumes across processes from ``<dest>.part`` and its sidecar,
+retries with backoff (honouring ``Retry-After``), drops stalled connections, splits large files
+over several connections and mirrors, and lets only verified bytes land at the destination::
+
+    fetch(DownloadItem((Source("https://mirror-a/x.whl", name="a"), "https://mirror-b/x.whl"),
+                       dest=Path("x.whl"), sha256="…"), cache_dir=home.cache_dir)
+
+Exceptions (all are :class:`sdsetup.errors.SdsetupError`, rendered by the CLI)::
+
+    DownloadError             anything that stops a file from landing
+    ├── HttpStatus            a status that ends an attempt (status, url without query string)
+    ├── SizeMismatch          bytes or a server's announced total disagree with the size
+    ├── HashMismatch          the finished file's sha256 is wrong twice; names the mirrors
+    ├── AllSourcesFailed      every mirror failed; ``reasons`` maps each mirror to why
+    └── DiskFull              no space left; the ``.part`` is kept for a later resume
+
+A ``validate`` callback of a :class:`DownloadItem` may raise any ``SdsetupError``; it is passed
+through unchanged.
+"""
+
+from sdsetup.download.engine import fetch, fetch_all
+from sdsetup.download.errors import (
+    AllSourcesFailed,
+    DiskFull,
+    DownloadError,
+    HashMismatch,
+    HttpStatus,
+    SizeMismatch,
+)
+from sdsetup.download.item import DownloadItem, Source, Tuning
+from sdsetup.download.names import name_from_url, redact_url, safe_filename
+
+__all__ = [
+    "AllSourcesFailed", "DiskFull", "DownloadError", "DownloadItem", "HashMismatch", "HttpStatus",
+    "SizeMismatch", "Source", "Tuning", "fetch", "fetch_all", "name_from_url", "redact_url",
+    "safe_filename",
+]

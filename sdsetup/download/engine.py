@@ -1,0 +1,348 @@
+"""Fetching files: cache, lock, resume, connections over mirrors, verify, atomic rename."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from sdsetup.download import cache, partstate
+from sdsetup.download.errors import (
+    AllSourcesFailed,
+    DiskFull,
+    HashMismatch,
+    HttpStatus,
+    SizeMismatch,
+)
+from sdsetup.download.hashing import sha256_file
+from sdsetup.download.item import DownloadItem, Tuning
+from sdsetup.download.lock import locked
+from sdsetup.download.mirrors import Mirror, Pool
+from sdsetup.download.names import redact_url
+from sdsetup.download.partstate import PartState, part_path
+from sdsetup.download.pieces import Pieces
+from sdsetup.download.progress import Bars, FileBar, wanted
+from sdsetup.download.ranges import covered
+from sdsetup.download.responses import Refusal
+from sdsetup.download.retry import backoff_delay
+from sdsetup.download.transport import make_client
+from sdsetup.download.worker import Failed, NoSpace, fetch_segment
+from sdsetup.errors import SdsetupError
+from sdsetup.i18n import t
+
+
+def fetch(item: DownloadItem, *, cache_dir: Path | None = None, connections: int | None = None,
+          progress: bool | None = None, tuning: Tuning | None = None) -> Path:
+    """Fetch one file to ``item.dest`` and return that path; only verified bytes land there."""
+    return fetch_all([item], cache_dir=cache_dir, connections=connections, progress=progress,
+                     tuning=tuning, parallel_files=1)[0]
+
+
+def fetch_all(items: Sequence[DownloadItem], *, cache_dir: Path | None = None,
+              connections: int | None = None, progress: bool | None = None,
+              parallel_files: int = 4, tuning: Tuning | None = None) -> list[Path]:
+    """Fetch many files (``parallel_files`` at a time) under one total progress bar."""
+    tune = tuning or Tuning()
+    sizes = [item.size for item in items]
+    total = None if None in sizes else sum(s or 0 for s in sizes)
+    bars = Bars(wanted(progress), len(items), total)
+    try:
+        if len(items) <= 1:
+            return [_fetch_one(item, cache_dir, connections, bars, tune) for item in items]
+        with ThreadPoolExecutor(max(1, parallel_files)) as pool:
+            futures = [pool.submit(_fetch_one, item, cache_dir, connections, bars, tune)
+                       for item in items]
+            return [future.result() for future in futures]
+    finally:
+        bars.close()
+
+
+def _fetch_one(item: DownloadItem, cache_dir: Path | None, connections: int | None, bars: Bars,
+               tuning: Tuning) -> Path:
+    dest = item.dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if _ready(item, cache_dir):
+        return dest
+    with locked(dest, tuning.lock_poll):
+        # Another process may have finished it while we waited for the lock.
+        if _ready(item, cache_dir):
+            return dest
+        digest = _download_verified(item, connections, bars, tuning)
+    if cache_dir is not None:
+        cache.add(cache_dir, digest, dest)
+    return dest
+
+
+def _ready(item: DownloadItem, cache_dir: Path | None) -> bool:
+    """Whether ``dest`` already holds the right file, possibly restored from the cache."""
+    sha = item.expected_sha256
+    if item.dest.is_file():
+        if sha:
+            if sha256_file(item.dest) == sha:
+                return True
+        elif item.size is not None and item.dest.stat().st_size == item.size:
+            return True
+    return bool(sha and cache_dir is not None and cache.restore(cache_dir, sha, item.size, item.dest))
+
+
+def _download_verified(item: DownloadItem, connections: int | None, bars: Bars,
+                       tuning: Tuning) -> str:
+    """Download, check size, hash and the caller's validator, then rename into place.
+
+    A wrong hash is retried once from scratch without the mirror that served most of the
+    bytes; a second one fails naming the mirrors.
+    """
+    sources = item.source_list()
+    sha = item.expected_sha256
+    for attempt in (1, 2):
+        job = _Job(item, Pool.of(sources, tuning.bench_after), tuning)
+        part = job.run(connections, bars)
+        actual = sha256_file(part)
+        if sha is None or actual == sha:
+            _accept(item, part)
+            return actual
+        partstate.discard(item.dest)
+        served = ", ".join(m.label for m in job.pool.mirrors if m.served)
+        culprit = job.pool.blame()
+        if attempt == 2:
+            raise HashMismatch(sha, actual, served or "-", str(item.dest))
+        others = tuple(s for s in sources if culprit is None or s is not culprit.source)
+        sources = others or sources
+    raise AssertionError("unreachable")
+
+
+def _accept(item: DownloadItem, part: Path) -> None:
+    if item.validate is not None:
+        try:
+            item.validate(part)
+        except SdsetupError:
+            partstate.discard(item.dest)
+            raise
+    with open(part, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.replace(part, item.dest)
+    partstate.sidecar_path(item.dest).unlink(missing_ok=True)
+    _fsync_dir(item.dest.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open folders; its rename is durable enough
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class _Job:
+    """One attempt at one file: its pieces, its mirrors, its connections and its counters."""
+
+    item: DownloadItem
+    pool: Pool
+    tuning: Tuning
+    pieces: Pieces = field(init=False)
+    no_progress: int = 0
+    error: BaseException | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    bar: FileBar | None = None
+
+    @property
+    def part(self) -> Path:
+        return part_path(self.item.dest)
+
+    def run(self, connections: int | None, bars: Bars) -> Path:
+        self.pieces = Pieces(*self._resume_point(), self.tuning.min_piece)
+        self._prepare_part()
+        self.bar = bars.file(self.item.dest.name, self.pieces.size)
+        self.bar.set(covered(self.pieces.done_spans()), self.pieces.size)
+        count = max(1, min(connections or self.tuning.default_connections,
+                           self.tuning.max_connections))
+        try:
+            with make_client(self.tuning, count) as client:
+                self._run_workers(client, count)
+        finally:
+            self.bar.close()
+            self._save()
+        if self.error is not None:
+            raise self.error
+        if not self.pieces.finished():
+            raise self._all_failed()
+        size = self.pieces.size or 0
+        os.truncate(self.part, size)
+        if self.item.size is not None and size != self.item.size:
+            raise SizeMismatch(self.item.size, size, str(self.item.dest))
+        return self.part
+
+    def _resume_point(self) -> tuple[int | None, tuple[tuple[int, int], ...]]:
+        saved = partstate.load(self.item.dest)
+        part_size = self.part.stat().st_size if self.part.exists() else None
+        if not partstate.usable(saved, self.item.size, self.item.expected_sha256, part_size):
+            partstate.discard(self.item.dest)
+            return self.item.size, ()
+        assert saved is not None
+        for mirror in self.pool.mirrors:
+            if saved.validator and redact_url(mirror.url) == saved.validator_source:
+                mirror.validator = saved.validator
+        return saved.size, saved.done
+
+    def _prepare_part(self) -> None:
+        size = self.pieces.size
+        needed = 0 if size is None else size - covered(self.pieces.done_spans())
+        free = shutil.disk_usage(self.item.dest.parent).free
+        if needed > free:
+            raise DiskFull(str(self.item.dest), needed, free)
+        with open(self.part, "ab") as handle:
+            if size is not None and handle.tell() < size:
+                handle.truncate(size)  # sparse: workers write their pieces in place
+
+    def _run_workers(self, client: httpx.Client, count: int) -> None:
+        threads = [threading.Thread(target=self._work, args=(client, count), daemon=True)
+                   for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        try:
+            last_save = time.monotonic()
+            while alive := [thread for thread in threads if thread.is_alive()]:
+                alive[0].join(0.1)
+                if time.monotonic() - last_save >= self.tuning.save_interval:
+                    self._save()
+                    last_save = time.monotonic()
+        except BaseException:
+            self.pieces.stop()  # Ctrl-C: workers stop at their next chunk; the sidecar is saved
+            raise
+
+    def _can_split(self, count: int) -> bool:
+        size = self.pieces.size
+        return (count > 1 and size is not None and size >= self.tuning.split_threshold
+                and self.pool.any_ranges())
+
+    def _work(self, client: httpx.Client, count: int) -> None:
+        try:
+            while (seg := self.pieces.take(lambda: self._can_split(count))) is not None:
+                need_ranges = seg.pos > 0
+                mirror, wait = self.pool.pick(time.monotonic(), need_ranges)
+                if mirror is None:
+                    self.pieces.release(seg)
+                    self._no_mirror(need_ranges, wait)
+                    continue
+                try:
+                    fetch_segment(client, mirror, seg, self.pieces, self.part, self.tuning,
+                                  self._on_bytes)
+                except Failed as failed:
+                    self.pieces.release(seg)
+                    self._failed(mirror, failed)
+                finally:
+                    self.pool.release(mirror)
+        except NoSpace:
+            free = shutil.disk_usage(self.item.dest.parent).free
+            self._fail(DiskFull(str(self.item.dest), (self.pieces.size or 0), free))
+        except BaseException as err:  # a bug must not leave the other connections spinning
+            self._fail(err)
+
+    def _no_mirror(self, need_ranges: bool, wait: float) -> None:
+        if wait >= 0:
+            time.sleep(min(wait, 0.5))
+        elif need_ranges and not self.pool.all_gone():
+            self.pieces.restart()  # only mirrors without Range support are left: one stream
+        else:
+            self._fail(self._all_failed())
+
+    def _all_failed(self) -> AllSourcesFailed:
+        dest, reasons = str(self.item.dest), self.pool.reasons()
+        status = self.pool.common_status()
+        if status is None:
+            return AllSourcesFailed(dest, reasons)
+        return HttpStatus(status, redact_url(self.pool.mirrors[0].url), dest, reasons)
+
+    def _fail(self, err: BaseException) -> None:
+        with self.lock:
+            self.error = self.error or err
+        self.pieces.stop()
+
+    def _on_bytes(self, mirror: Mirror, count: int) -> None:
+        with self.lock:
+            mirror.served += count
+            mirror.failures = mirror.refreshes = 0
+            self.no_progress = 0
+        if self.bar is not None:
+            self.bar.add(count)
+
+    def _failed(self, mirror: Mirror, failed: Failed) -> None:
+        rejected = failed.rejected
+        reason = t(rejected.reason, **rejected.params)
+        now = time.monotonic()
+        with self.lock:
+            mirror.last_error = reason
+            if rejected.refusal is Refusal.NO_RANGES:
+                mirror.ranges = False
+                return
+            if rejected.refusal is Refusal.CHANGED:
+                mirror.validator = None
+                self.pieces.restart()
+                return
+            if (rejected.refusal is Refusal.GONE
+                    or rejected.refusal is Refusal.REFRESH and not self._refresh(mirror)):
+                mirror.gone = reason
+                mirror.status = rejected.status
+            elif rejected.refusal is Refusal.RETRY:
+                self._back_off(mirror, rejected.retry_after, failed.progressed, now)
+            if self.pool.all_gone():
+                self._fail(self._all_failed())
+            elif self.no_progress > self.tuning.max_no_progress:
+                self._fail(self._all_failed())
+
+    def _back_off(self, mirror: Mirror, retry_after: float | None, progressed: bool,
+                  now: float) -> None:
+        if progressed:
+            return  # bytes arrived: resume at once, the budget was refilled
+        mirror.failures += 1
+        self.no_progress += 1
+        delay = backoff_delay(mirror.failures, self.tuning.backoff_base, self.tuning.backoff_cap,
+                              random.random())
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.tuning.retry_after_cap))
+        healthy = [m for m in self.pool.mirrors
+                   if m is not mirror and m.gone is None and m.failures < self.tuning.bench_after]
+        if mirror.failures >= self.tuning.bench_after and healthy:
+            delay = max(delay, self.tuning.bench_seconds)
+        mirror.not_before = now + delay
+
+    def _refresh(self, mirror: Mirror) -> bool:
+        """Drop an expired URL for a fresh one; False when that was already tried."""
+        if mirror.refreshes >= 2 or (mirror.target is None and mirror.source.resolve is None):
+            return False
+        mirror.refreshes += 1
+        mirror.target = None
+        mirror.validator = None
+        if mirror.source.resolve is not None:
+            mirror.url = mirror.source.resolve()
+        return True
+
+    def _save(self) -> None:
+        """Persist progress: fsync the part first so the sidecar never claims unwritten bytes."""
+        if self.pieces.size is None or not self.part.exists():
+            return
+        with open(self.part, "rb+") as handle:
+            os.fsync(handle.fileno())
+        holder = next((m for m in self.pool.mirrors if m.validator), None)
+        partstate.save(self.item.dest, PartState(
+            url=redact_url(self.pool.mirrors[0].source.url),
+            size=self.pieces.size,
+            sha256=self.item.expected_sha256,
+            validator=holder.validator if holder else None,
+            validator_source=redact_url(holder.url) if holder else None,
+            done=tuple(self.pieces.done_spans()),
+        ))

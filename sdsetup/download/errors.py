@@ -1,0 +1,54 @@
+"""The download engine's exceptions; see the tree in :mod:`sdsetup.download`."""
+
+from __future__ import annotations
+
+from sdsetup.errors import SdsetupError
+
+
+class DownloadError(SdsetupError):
+    """A file could not be fetched, verified or put in place."""
+
+
+class SizeMismatch(DownloadError):
+    """The bytes received, or a server's announced total, disagree with the expected size."""
+
+    def __init__(self, expected: int, actual: int, where: str) -> None:
+        super().__init__("download.size_mismatch", hint="download.hint_retry",
+                         expected=expected, actual=actual, where=where)
+
+
+class HashMismatch(DownloadError):
+    """The finished file's sha256 is not the expected one; names the mirrors that served it."""
+
+    def __init__(self, expected: str, actual: str, mirrors: str, dest: str) -> None:
+        super().__init__("download.hash_mismatch", hint="download.hint_hash",
+                         expected=expected, actual=actual, mirrors=mirrors, dest=dest)
+
+
+class AllSourcesFailed(DownloadError):
+    """Every mirror of a file failed; ``reasons`` says why, one line per mirror."""
+
+    def __init__(self, dest: str, reasons: dict[str, str]) -> None:
+        lines = "".join(f"\n  {name}: {why}" for name, why in reasons.items())
+        super().__init__("download.all_failed", hint="download.hint_retry", dest=dest,
+                         reasons=lines)
+        self.reasons = dict(reasons)
+
+
+class DiskFull(DownloadError):
+    """No space left for the file; the partial download is kept for a later resume."""
+
+    def __init__(self, path: str, needed: int, free: int) -> None:
+        super().__init__("download.disk_full", hint="download.hint_disk", path=path,
+                         needed=needed, free=free)
+
+
+class HttpStatus(AllSourcesFailed):
+    """Every mirror answered the same HTTP status (401 for a gated model, 404 everywhere…)."""
+
+    def __init__(self, status: int, url: str, dest: str, reasons: dict[str, str]) -> None:
+        super().__init__(dest, reasons)
+        self.key = "download.http_status"
+        self.params.update(status=status, url=url)
+        self.status = status
+        self.url = url

@@ -1,0 +1,93 @@
+"""The health of each source of one file: which to use next, which to rest, which to drop."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sdsetup.download.item import Source
+from sdsetup.download.names import redact_url
+
+
+@dataclass
+class Mirror:
+    """Mutable health record of one source; guarded by its :class:`Pool`'s lock."""
+
+    source: Source
+    order: int
+    url: str = ""                 # the source URL, or a fresh one from ``source.resolve``
+    target: str | None = None     # where ``url`` last redirected to (a signed CDN URL), reused
+    validator: str | None = None  # strong ETag or Last-Modified this mirror gave
+    ranges: bool | None = None    # whether it honours Range; None until a response tells
+    failures: int = 0             # consecutive failures without a byte
+    refreshes: int = 0            # consecutive re-resolutions without a byte
+    not_before: float = 0.0
+    gone: str | None = None       # why it is out of the game for this file
+    status: int | None = None     # the HTTP status that put it out, if one did
+    last_error: str | None = None
+    active: int = 0
+    served: int = 0               # bytes this mirror wrote into the file, to blame on a bad hash
+
+    def __post_init__(self) -> None:
+        self.url = self.url or self.source.url
+
+    @property
+    def label(self) -> str:
+        return self.source.name or redact_url(self.source.url)
+
+
+@dataclass
+class Pool:
+    mirrors: list[Mirror]
+    bench_after: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def of(cls, sources: tuple[Source, ...], bench_after: int) -> Pool:
+        return cls([Mirror(s, i) for i, s in enumerate(sources)], bench_after)
+
+    def pick(self, now: float, need_ranges: bool) -> tuple[Mirror | None, float]:
+        """The mirror to use now and 0, or None and how long until one is ready.
+
+        Healthy mirrors come before benched ones (too many failures in a row); among equals,
+        the one with the fewest connections, so pieces spread over the mirrors.
+        """
+        with self.lock:
+            usable = [m for m in self.mirrors
+                      if m.gone is None and not (need_ranges and m.ranges is False)]
+            if not usable:
+                return None, -1.0
+            ready = [m for m in usable if m.not_before <= now]
+            if not ready:
+                return None, min(m.not_before for m in usable) - now
+            best = min(ready, key=lambda m: (m.failures >= self.bench_after, m.active, m.order))
+            best.active += 1
+            return best, 0.0
+
+    def release(self, mirror: Mirror) -> None:
+        with self.lock:
+            mirror.active -= 1
+
+    def any_ranges(self) -> bool:
+        with self.lock:
+            return any(m.ranges for m in self.mirrors if m.gone is None)
+
+    def all_gone(self) -> bool:
+        with self.lock:
+            return all(m.gone is not None for m in self.mirrors)
+
+    def reasons(self) -> dict[str, str]:
+        with self.lock:
+            return {m.label: m.gone or m.last_error or "-" for m in self.mirrors}
+
+    def common_status(self) -> int | None:
+        """The HTTP status every mirror was dropped for, when they all agree."""
+        with self.lock:
+            statuses = {m.status for m in self.mirrors}
+            return statuses.pop() if len(statuses) == 1 else None
+
+    def blame(self) -> Mirror | None:
+        """The mirror that served the most bytes of the file."""
+        with self.lock:
+            served = [m for m in self.mirrors if m.served]
+            return max(served, key=lambda m: m.served) if served else None

@@ -1,0 +1,50 @@
+"""Names from servers made safe for disk, and URLs made safe for messages."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+# Windows refuses these as a file's stem whatever the extension ("nul.txt" included).
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+             *(f"LPT{i}" for i in range(1, 10))}
+_MAX_BYTES = 200  # under every common filesystem's 255, leaving room for ".part.json"
+FALLBACK_NAME = "download"
+
+
+def safe_filename(name: str) -> str:
+    """A single path component that is safe on Windows and POSIX: no traversal, no odd names."""
+    base = re.split(r"[/\\]", name)[-1]
+    cleaned = _FORBIDDEN.sub("_", base).strip().rstrip(". ")
+    if cleaned.lstrip(".") == "":
+        return FALLBACK_NAME
+    stem = cleaned.split(".", 1)[0]
+    if stem.upper() in _RESERVED:
+        cleaned = "_" + cleaned
+    return _truncate(cleaned)
+
+
+def _truncate(name: str) -> str:
+    if len(name.encode("utf-8")) <= _MAX_BYTES:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 16:
+        stem, ext = name, ""
+    budget = _MAX_BYTES - len(ext.encode("utf-8")) - (1 if ext else 0)
+    short = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+    return f"{short}.{ext}" if ext else short
+
+
+def name_from_url(url: str) -> str:
+    """The file name a URL's path ends with, sanitised."""
+    return safe_filename(unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]))
+
+
+def redact_url(url: str) -> str:
+    """The URL without credentials or query string: signed URLs carry secrets there."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

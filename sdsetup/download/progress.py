@@ -1,0 +1,64 @@
+"""Progress bars (bytes, speed, ETA) on stderr: one per file, plus a total for many files."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+from tqdm import tqdm
+
+
+def wanted(progress: bool | None) -> bool:
+    """``None`` means: only when a person watches stderr."""
+    return sys.stderr.isatty() if progress is None else progress
+
+
+class Bars:
+    """A total bar (when several files are fetched) and a bar per file in flight."""
+
+    def __init__(self, enabled: bool, files: int, total: int | None) -> None:
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._total = (tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                            desc=f"{files} files", file=sys.stderr, position=0)
+                       if enabled and files > 1 else None)
+
+    def file(self, name: str, size: int | None) -> FileBar:
+        bar = (tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=name[:40],
+                    file=sys.stderr, leave=self._total is None)
+               if self.enabled else None)
+        return FileBar(self, bar)
+
+    def _add(self, count: int) -> None:
+        if self._total is not None:
+            with self._lock:
+                self._total.update(count)
+
+    def close(self) -> None:
+        if self._total is not None:
+            self._total.close()
+
+
+class FileBar:
+    def __init__(self, owner: Bars, bar: tqdm | None) -> None:
+        self._owner = owner
+        self._bar = bar
+        self._lock = threading.Lock()
+
+    def set(self, done: int, size: int | None) -> None:
+        """Show ``done`` bytes of ``size`` (a resumed file starts part-way)."""
+        if self._bar is not None:
+            with self._lock:
+                self._bar.total = size
+                self._bar.n = done
+                self._bar.refresh()
+
+    def add(self, count: int) -> None:
+        if self._bar is not None:
+            with self._lock:
+                self._bar.update(count)
+        self._owner._add(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

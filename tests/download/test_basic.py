@@ -1,0 +1,47 @@
+"""Plain downloads: one stream, resume from a sidecar, sha256, atomic rename, cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from sdsetup.download import DownloadItem, HashMismatch, fetch
+from tests.download.helpers import QUICK, payload, sha
+
+
+def test_small_file_lands_verified(server, tmp_path, final_paths):
+    data = payload(300_000)
+    server.files["/a.bin"] = data
+    dest = final_paths.watch(tmp_path / "a.bin", data)
+    got = fetch(DownloadItem((server.url("/a.bin"),), dest, sha256=sha(data).upper()),
+                progress=False, tuning=QUICK)
+    assert got == dest and dest.read_bytes() == data
+    assert not (tmp_path / "a.bin.part").exists() and not (tmp_path / "a.bin.part.json").exists()
+    first = server.requests[0].headers
+    assert first["range"] == "bytes=0-"
+    assert first["accept-encoding"] == "identity"
+    assert first["user-agent"].startswith("sdsetup/")
+
+
+def test_wrong_hash_never_lands(server, tmp_path, final_paths):
+    data = payload(100_000)
+    server.files["/a.bin"] = data
+    dest = final_paths.watch(tmp_path / "a.bin", data)
+    with pytest.raises(HashMismatch) as err:
+        fetch(DownloadItem((server.url("/a.bin"),), dest, sha256="0" * 64), progress=False,
+              tuning=QUICK)
+    assert not dest.exists() and not (tmp_path / "a.bin.part").exists()
+    assert "127.0.0.1" in str(err.value)
+
+
+def test_cache_serves_a_second_copy_without_network(server, tmp_path, final_paths):
+    data = payload(200_000)
+    server.files["/a.bin"] = data
+    cache = tmp_path / "cache"
+    item = DownloadItem((server.url("/a.bin"),), tmp_path / "one" / "a.bin", sha256=sha(data))
+    fetch(item, cache_dir=cache, progress=False, tuning=QUICK)
+    served = len(server.requests)
+    other = final_paths.watch(tmp_path / "two" / "a.bin", data)
+    fetch(DownloadItem(("http://127.0.0.1:9/nowhere",), other, sha256=sha(data)),
+          cache_dir=cache, progress=False, tuning=QUICK)
+    assert other.read_bytes() == data and len(server.requests) == served
+    assert (cache / "sha256" / sha(data)[:2] / sha(data)).read_bytes() == data
