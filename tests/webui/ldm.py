@@ -1,0 +1,133 @@
+"""Test helper: a tiny random-weight SD1.x pipeline written as an A1111-style single-file checkpoint.
+
+diffusers ships only the LDM → diffusers converters, so this inverts them for the generic case
+(any block count and ``layers_per_block``); the mapping is in testing-offline.md §6. The tiny model
+keeps the real CLIP vocabulary size so the UI's bundled tokenizer serves it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+_RESNET = {"norm1": "in_layers.0", "conv1": "in_layers.2", "norm2": "out_layers.0",
+           "conv2": "out_layers.3", "time_emb_proj": "emb_layers.1", "conv_shortcut": "skip_connection"}
+_VAE_ATTN = {"group_norm": "norm", "to_q": "q", "to_k": "k", "to_v": "v", "to_out.0": "proj_out"}
+
+
+def _resnet(rest: str) -> str:
+    name, _, tail = rest.partition(".")
+    return f"{_RESNET[name]}.{tail}"
+
+
+def unet_to_ldm(state: dict, layers: int) -> dict:
+    out = {}
+    top = {"time_embedding.linear_1": "time_embed.0", "time_embedding.linear_2": "time_embed.2",
+           "add_embedding.linear_1": "label_emb.0.0", "add_embedding.linear_2": "label_emb.0.2",
+           "conv_in": "input_blocks.0.0", "conv_norm_out": "out.0", "conv_out": "out.2"}
+    for key, value in state.items():
+        head, _, param = key.rpartition(".")
+        if head in top:
+            new = f"{top[head]}.{param}"
+        elif m := re.match(r"down_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
+            i, j = int(m[1]), int(m[2])
+            new = f"input_blocks.{(layers + 1) * i + j + 1}.0.{_resnet(m[3])}"
+        elif m := re.match(r"down_blocks\.(\d+)\.attentions\.(\d+)\.(.*)", key):
+            i, j = int(m[1]), int(m[2])
+            new = f"input_blocks.{(layers + 1) * i + j + 1}.1.{m[3]}"
+        elif m := re.match(r"down_blocks\.(\d+)\.downsamplers\.0\.conv\.(.*)", key):
+            new = f"input_blocks.{(layers + 1) * (int(m[1]) + 1)}.0.op.{m[2]}"
+        elif m := re.match(r"up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
+            i, j = int(m[1]), int(m[2])
+            new = f"output_blocks.{(layers + 1) * i + j}.0.{_resnet(m[3])}"
+        elif m := re.match(r"up_blocks\.(\d+)\.attentions\.(\d+)\.(.*)", key):
+            i, j = int(m[1]), int(m[2])
+            new = f"output_blocks.{(layers + 1) * i + j}.1.{m[3]}"
+        elif m := re.match(r"up_blocks\.(\d+)\.upsamplers\.0\.conv\.(.*)", key):
+            i = int(m[1])
+            has_attn = any(k.startswith(f"up_blocks.{i}.attentions.") for k in state)
+            new = f"output_blocks.{(layers + 1) * i + layers}.{2 if has_attn else 1}.conv.{m[2]}"
+        elif m := re.match(r"mid_block\.resnets\.(\d+)\.(.*)", key):
+            new = f"middle_block.{2 * int(m[1])}.{_resnet(m[2])}"
+        elif m := re.match(r"mid_block\.attentions\.0\.(.*)", key):
+            new = f"middle_block.1.{m[1]}"
+        else:
+            raise KeyError(key)
+        out["model.diffusion_model." + new] = value
+    return out
+
+
+def _vae_resnet(rest: str) -> str:
+    return rest.replace("conv_shortcut", "nin_shortcut")
+
+
+def vae_to_ldm(state: dict, blocks: int) -> dict:
+    out = {}
+    for key, value in state.items():
+        new = key
+        if m := re.match(r"encoder\.down_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
+            new = f"encoder.down.{m[1]}.block.{m[2]}.{_vae_resnet(m[3])}"
+        elif m := re.match(r"encoder\.down_blocks\.(\d+)\.downsamplers\.0\.(.*)", key):
+            new = f"encoder.down.{m[1]}.downsample.{m[2]}"
+        elif m := re.match(r"decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
+            new = f"decoder.up.{blocks - 1 - int(m[1])}.block.{m[2]}.{_vae_resnet(m[3])}"
+        elif m := re.match(r"decoder\.up_blocks\.(\d+)\.upsamplers\.0\.(.*)", key):
+            new = f"decoder.up.{blocks - 1 - int(m[1])}.upsample.{m[2]}"
+        elif m := re.match(r"(encoder|decoder)\.mid_block\.resnets\.(\d+)\.(.*)", key):
+            new = f"{m[1]}.mid.block_{int(m[2]) + 1}.{_vae_resnet(m[3])}"
+        elif m := re.match(r"(encoder|decoder)\.mid_block\.attentions\.0\.(.*)\.(weight|bias)", key):
+            new = f"{m[1]}.mid.attn_1.{_VAE_ATTN[m[2]]}.{m[3]}"
+            if m[3] == "weight" and value.ndim == 2:
+                value = value[:, :, None, None]
+        new = new.replace("conv_norm_out", "norm_out")
+        out["first_stage_model." + new] = value
+    return out
+
+
+def tiny_pipeline(seed: int = 0):
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    from webui.tokenizers import clip_tokenizer
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
+        up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"), cross_attention_dim=32,
+        attention_head_dim=8, norm_num_groups=32)
+    vae = AutoencoderKL(block_out_channels=(32, 64), in_channels=3, out_channels=3,
+                        down_block_types=("DownEncoderBlock2D",) * 2,
+                        up_block_types=("UpDecoderBlock2D",) * 2, latent_channels=4,
+                        layers_per_block=1, norm_num_groups=32)
+    text = CLIPTextModel(CLIPTextConfig(
+        vocab_size=49408, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
+        num_attention_heads=4, max_position_embeddings=77, bos_token_id=0, eos_token_id=2,
+        pad_token_id=1, hidden_act="quick_gelu", projection_dim=32))
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012,
+                                       beta_schedule="scaled_linear", steps_offset=1)
+    return StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=clip_tokenizer(), unet=unet,
+                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
+                                   requires_safety_checker=False)
+
+
+def to_ldm(pipe) -> dict:
+    unet = unet_to_ldm(pipe.unet.state_dict(), pipe.unet.config.layers_per_block)
+    vae = vae_to_ldm(pipe.vae.state_dict(), len(pipe.vae.config.block_out_channels))
+    text = {"cond_stage_model.transformer.text_model." + k.removeprefix("text_model."): v
+            for k, v in pipe.text_encoder.state_dict().items()}
+    return {k: v.contiguous() for k, v in {**unet, **vae, **text}.items()}
+
+
+def write_checkpoint(path: Path, seed: int = 0) -> Path:
+    from safetensors.torch import save_file
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = to_ldm(tiny_pipeline(seed))
+    if path.suffix == ".ckpt":
+        torch.save({"state_dict": state}, path)
+    else:
+        save_file(state, str(path))
+    return path

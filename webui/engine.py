@@ -1,0 +1,301 @@
+"""The one generator: the loaded model, the queue lock, and the progress state clients poll.
+
+Like A1111, generation runs under a single lock in a worker thread while ``progress`` and
+``interrupt`` answer without it (a1111-compat.md §1, §5); the UI and the API call the same
+:meth:`Engine.txt2img`. Switching models frees the old pipeline before loading the new one.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import torch
+
+from sdsetup import __version__
+from webui import conditioning, loading, samplers
+from webui.catalog import Checkpoint, HashCache, files_under, find_checkpoint, scan_checkpoints
+from webui.configs import PipelineConfig
+from webui.errors import CheckpointError
+from webui.infotext import format_infotext
+from webui.outputs import save_png
+from webui.params import Txt2Img, concrete_seed
+from webui.prompts import extract_networks
+from webui.runtime import Machine, choose_runtime, vae_tiling
+
+VERSION = f"sdsetup-{__version__}"
+LORA_SUFFIXES = (".safetensors",)
+EMBEDDING_SUFFIXES = (".safetensors", ".pt", ".bin")
+
+
+@dataclass(frozen=True)
+class Paths:
+    checkpoints: Path
+    loras: Path
+    embeddings: Path
+    outputs: Path
+    hash_cache: Path
+
+
+@dataclass(frozen=True)
+class Options:
+    medvram: bool = False
+    lowvram: bool = False
+    allow_ckpt: bool = False
+
+
+@dataclass
+class State:
+    """A1111's ``shared.state`` fields, as the ``progress`` endpoint reports them."""
+
+    job_count: int = 0
+    job_no: int = 0
+    sampling_step: int = 0
+    sampling_steps: int = 0
+    interrupted: bool = False
+    job_timestamp: str = "0"
+    started: float = 0.0
+    textinfo: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    images: list
+    infotexts: list[str]
+    seeds: list[int]
+    info: dict
+    saved: list[Path] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, paths: Paths, machine: Machine, options: Options) -> None:
+        self.paths = paths
+        self.machine = machine
+        self.options = options
+        self.queue_lock = threading.Lock()
+        self.state = State()
+        self._hashes = HashCache(paths.hash_cache)
+        self._rng = random.Random()
+        self.checkpoints: list[Checkpoint] = []
+        self.current: Checkpoint | None = None
+        self.config: PipelineConfig | None = None
+        self.pipe = None
+        self._scheduler_config: dict = {}
+        self._loras: dict[str, str] = {}
+        self.embeddings: dict[str, Path] = {}
+        self.skipped_embeddings: dict[str, Path] = {}
+        self.clip_skip = 1
+        self.refresh()
+
+    # --- models -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        self.checkpoints = scan_checkpoints(self.paths.checkpoints, self._hashes)
+
+    def selected(self) -> Checkpoint | None:
+        """The loaded checkpoint, else the one the next generation will load (the first)."""
+        return self.current or (self.checkpoints[0] if self.checkpoints else None)
+
+    def loras(self) -> list[Path]:
+        return files_under(self.paths.loras, LORA_SUFFIXES)
+
+    def select(self, wanted: str) -> Checkpoint:
+        """Load the checkpoint ``wanted`` names (any A1111 spelling); blocks until it is ready."""
+        with self.queue_lock:
+            return self._select(wanted)
+
+    def _select(self, wanted: str) -> Checkpoint:
+        checkpoint = find_checkpoint(self.checkpoints, wanted)
+        if checkpoint is None:
+            self.refresh()
+            checkpoint = find_checkpoint(self.checkpoints, wanted)
+        if checkpoint is None:
+            raise CheckpointError("run.ckpt_not_found", hint="run.hint_models_get", name=wanted)
+        if checkpoint != self.current or self.pipe is None:
+            self._load(checkpoint)
+        return checkpoint
+
+    def _unload(self) -> None:
+        self.pipe, self.current, self.config, self._loras = None, None, None, {}
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+    def _load(self, checkpoint: Checkpoint) -> None:
+        self._unload()
+        family = loading.plan(checkpoint.path, self.options.allow_ckpt).family
+        runtime = choose_runtime(self.machine, family, self.options.medvram, self.options.lowvram)
+        pipe, config = loading.load_pipeline(checkpoint.path, runtime, self.options.allow_ckpt)
+        pipe.set_progress_bar_config(disable=True)
+        self.pipe, self.config, self.current = pipe, config, checkpoint
+        self._scheduler_config = dict(pipe.scheduler.config)
+        self._load_embeddings()
+        self.state.job_count = 0
+
+    def _load_embeddings(self) -> None:
+        self.embeddings, self.skipped_embeddings = {}, {}
+        for path in files_under(self.paths.embeddings, EMBEDDING_SUFFIXES):
+            try:
+                self.pipe.load_textual_inversion(str(path), token=path.stem)
+                self.embeddings[path.stem] = path
+            except (ValueError, KeyError, RuntimeError, OSError):
+                self.skipped_embeddings[path.stem] = path  # another family's embedding, most often
+
+    def _ensure_model(self, wanted: str | None) -> None:
+        if wanted:
+            self._select(wanted)
+        elif self.pipe is None:
+            first = self.selected()
+            if first is None:
+                raise CheckpointError("run.no_checkpoints", hint="run.hint_models_get",
+                                      folder=str(self.paths.checkpoints))
+            self._load(first)
+
+    def _apply_loras(self, names: list[tuple[str, float]]) -> list[str]:
+        """Activate the prompt's LoRAs; returns the names that were not found."""
+        files = {p.stem: p for p in self.loras()}
+        missing, active = [], []
+        for name, weight in names:
+            path = files.get(name)
+            if path is None:
+                missing.append(name)
+                continue
+            adapter = "".join(c if c.isalnum() else "_" for c in name)
+            if adapter not in self._loras:
+                self.pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter)
+                self._loras[adapter] = name
+            active.append((adapter, weight))
+        if self._loras:
+            if active:
+                self.pipe.set_adapters([a for a, _ in active], adapter_weights=[w for _, w in active])
+            else:
+                self.pipe.disable_lora()
+        if active:
+            self.pipe.enable_lora()
+        return missing
+
+    # --- generation ---------------------------------------------------------------------------
+    def interrupt(self) -> None:
+        self.state.interrupted = True
+
+    def progress(self) -> dict:
+        s = self.state
+        if s.job_count == 0:
+            return {"progress": 0.0, "eta_relative": 0.0, "state": self.state_dict(),
+                    "current_image": None, "textinfo": s.textinfo}
+        fraction = 0.01 + s.job_no / max(s.job_count, 1)
+        if s.sampling_steps:
+            fraction += s.sampling_step / s.sampling_steps / max(s.job_count, 1)
+        fraction = min(fraction, 1.0)
+        elapsed = time.time() - s.started
+        return {"progress": fraction, "eta_relative": elapsed / fraction - elapsed,
+                "state": self.state_dict(), "current_image": None, "textinfo": s.textinfo}
+
+    def state_dict(self) -> dict:
+        s = self.state
+        return {"skipped": False, "interrupted": s.interrupted, "stopping_generation": False,
+                "job": f"txt2img({s.job_no})" if s.job_count else "", "job_count": s.job_count,
+                "job_timestamp": s.job_timestamp, "job_no": s.job_no,
+                "sampling_step": s.sampling_step, "sampling_steps": s.sampling_steps}
+
+    def txt2img(self, request: Txt2Img, save: bool) -> Result:
+        with self.queue_lock:
+            self.state = State(job_count=-1, started=time.time(),
+                               job_timestamp=datetime.now().strftime("%Y%m%d%H%M%S"))
+            try:
+                self._ensure_model(request.checkpoint)
+                return self._run(request, save)
+            finally:
+                self.state.job_count = 0
+                self.state.job_no = 0
+
+    def _scheduler(self, choice: samplers.Choice):
+        import diffusers
+
+        name, settings = samplers.scheduler_settings(choice)
+        return getattr(diffusers, name).from_config(self._scheduler_config, **settings)
+
+    def _on_step(self, pipe, step: int, timestep, kwargs: dict) -> dict:
+        self.state.sampling_step = step + 1
+        if self.state.interrupted:
+            pipe._interrupt = True
+        return kwargs
+
+    def _run(self, request: Txt2Img, save: bool) -> Result:
+        pipe = self.pipe
+        seed = concrete_seed(request.seed, self._rng)
+        choice = samplers.resolve(request.sampler_name, request.scheduler)
+        prompt_text, networks = extract_networks(request.prompt)
+        missing = self._apply_loras([(n.name, n.weight) for n in networks if n.kind == "lora"])
+        positive, negative = conditioning.encode_pair(pipe, prompt_text, request.negative_prompt,
+                                                      request.clip_skip)
+        if vae_tiling(request.width, request.height, self.machine):
+            pipe.vae.enable_tiling()
+        else:
+            pipe.vae.disable_tiling()
+        embeds = {"prompt_embeds": positive.embeds, "negative_prompt_embeds": negative.embeds}
+        if positive.pooled is not None:
+            embeds.update(pooled_prompt_embeds=positive.pooled,
+                          negative_pooled_prompt_embeds=negative.pooled)
+        device = "cuda" if self.machine.cuda else "cpu"  # MPS generators are not seedable alike
+        self.state.job_count, self.state.sampling_steps = request.n_iter, request.steps
+        images, infotexts, seeds, saved = [], [], [], []
+        now = datetime.now()
+        for n in range(request.n_iter):
+            if self.state.interrupted:
+                break
+            self.state.job_no, self.state.sampling_step = n, 0
+            batch_seeds = [seed + n * request.batch_size + i for i in range(request.batch_size)]
+            pipe.scheduler = self._scheduler(choice)
+            out = pipe(**embeds, num_inference_steps=request.steps, guidance_scale=request.cfg_scale,
+                       width=request.width, height=request.height,
+                       num_images_per_prompt=request.batch_size,
+                       generator=[torch.Generator(device).manual_seed(s) for s in batch_seeds],
+                       callback_on_step_end=self._on_step, output_type="pil")
+            for image, image_seed in zip(out.images, batch_seeds):
+                text = format_infotext(request.prompt, request.negative_prompt,
+                                       self._settings(request, choice, image_seed))
+                image.info["parameters"] = text
+                images.append(image)
+                infotexts.append(text)
+                seeds.append(image_seed)
+                if save:
+                    saved.append(save_png(image, text, self.paths.outputs, image_seed, now))
+        self.state.textinfo = ", ".join(missing) or None
+        return Result(images, infotexts, seeds, self._info(request, choice, seeds, infotexts), saved)
+
+    def _settings(self, request: Txt2Img, choice: samplers.Choice, seed: int) -> dict:
+        ck = self.current
+        return {"Steps": request.steps, "Sampler": choice.sampler.name,
+                "Schedule type": choice.schedule_label, "CFG scale": request.cfg_scale,
+                "Seed": seed, "Size": f"{request.width}x{request.height}",
+                "Model hash": ck.shorthash if ck else None, "Model": ck.stem if ck else None,
+                "Clip skip": request.clip_skip if request.clip_skip > 1 else None,
+                "Version": VERSION}
+
+    def _info(self, request: Txt2Img, choice: samplers.Choice, seeds: list[int],
+              infotexts: list[str]) -> dict:
+        ck = self.current
+        count = len(seeds)
+        return {
+            "prompt": request.prompt, "all_prompts": [request.prompt] * count,
+            "negative_prompt": request.negative_prompt,
+            "all_negative_prompts": [request.negative_prompt] * count,
+            "seed": seeds[0] if seeds else request.seed, "all_seeds": seeds,
+            "subseed": -1, "all_subseeds": [-1] * count, "subseed_strength": 0,
+            "width": request.width, "height": request.height, "sampler_name": choice.sampler.name,
+            "cfg_scale": request.cfg_scale, "steps": request.steps, "batch_size": request.batch_size,
+            "restore_faces": False, "face_restoration_model": None,
+            "sd_model_name": ck.stem if ck else None, "sd_model_hash": ck.shorthash if ck else None,
+            "sd_vae_name": None, "sd_vae_hash": None, "seed_resize_from_w": -1,
+            "seed_resize_from_h": -1, "denoising_strength": None,
+            "extra_generation_params": {"Schedule type": choice.schedule_label} if choice.schedule_label else {},
+            "index_of_first_image": 0, "infotexts": infotexts, "styles": [],
+            "job_timestamp": self.state.job_timestamp, "clip_skip": request.clip_skip,
+            "is_using_inpainting_conditioning": False, "version": VERSION,
+        }
+

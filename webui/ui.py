@@ -1,0 +1,171 @@
+"""The gradio page: model picker, txt2img controls, live progress, gallery and PNG Info.
+
+Every string comes from sdsetup's catalogue (domain ``run``) in the language chosen at start.
+With no checkpoint on disk the page says how to get one and offers a box that runs the host's
+``sdsetup models get <url>`` (the command prefix arrives in ``SDSETUP_CLI``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from sdsetup.i18n import t
+from webui import samplers
+from webui.engine import Engine
+from webui.errors import WebuiError
+from webui.infotext import parse_infotext
+from webui.params import LIMITS, parse_txt2img
+from webui.outputs import read_parameters
+
+_POLL_SECONDS = 0.25
+_DOWNLOAD_TIMEOUT = 6 * 3600
+
+
+def _cli_prefix() -> list[str] | None:
+    raw = os.environ.get("SDSETUP_CLI")
+    try:
+        prefix = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    return prefix if isinstance(prefix, list) and all(isinstance(p, str) for p in prefix) else None
+
+
+def build(engine: Engine, lang: str) -> gr.Blocks:
+    def tr(key: str, **params) -> str:
+        return t(key, lang=lang, **params)
+
+    def titles() -> list[str]:
+        return [ck.title for ck in engine.checkpoints]
+
+    def refresh():
+        engine.refresh()
+        current = engine.selected()
+        return (gr.update(choices=titles(), value=current.title if current else None),
+                gr.update(visible=not engine.checkpoints))
+
+    def switch(title: str | None):
+        if not title:
+            return ""
+        try:
+            engine.select(title)
+        except WebuiError as err:
+            return tr("run.ui_error", message=str(err))
+        return tr("run.ui_loaded", title=title)
+
+    def download(url: str):
+        prefix = _cli_prefix()
+        if not prefix:
+            return tr("run.ui_download_unavailable")
+        if not url.strip():
+            return tr("run.ui_download_empty")
+        done = subprocess.run([*prefix, "models", "get", url.strip()], capture_output=True,
+                              text=True, timeout=_DOWNLOAD_TIMEOUT)
+        engine.refresh()
+        return (done.stdout + done.stderr).strip() or tr("run.ui_download_done")
+
+    def generate(title, prompt, negative, sampler, schedule, steps, cfg, width, height, seed,
+                 batch_size, batch_count, clip_skip):
+        try:
+            request = parse_txt2img({
+                "prompt": prompt, "negative_prompt": negative, "sampler_name": sampler,
+                "scheduler": schedule, "steps": steps, "cfg_scale": cfg, "width": width,
+                "height": height, "seed": seed, "batch_size": batch_size, "n_iter": batch_count,
+                "override_settings": {"sd_model_checkpoint": title, "CLIP_stop_at_last_layers": clip_skip}})
+        except WebuiError as err:
+            yield None, "", tr("run.ui_error", message=str(err))
+            return
+        outcome: dict = {}
+
+        def work():
+            try:
+                outcome["result"] = engine.txt2img(request, save=True)
+            except WebuiError as err:
+                outcome["error"] = str(err)
+
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+        while worker.is_alive():
+            s = engine.state
+            yield gr.skip(), gr.skip(), tr("run.ui_progress", step=s.sampling_step,
+                                           steps=s.sampling_steps or request.steps,
+                                           image=s.job_no + 1, images=request.n_iter)
+            time.sleep(_POLL_SECONDS)
+        if "error" in outcome:
+            yield None, "", tr("run.ui_error", message=outcome["error"])
+            return
+        result = outcome["result"]
+        yield (list(result.images), "\n\n".join(result.infotexts),
+               tr("run.ui_done", count=len(result.images),
+                  folder=str(result.saved[0].parent) if result.saved else ""))
+
+    def png_info(path: str | None):
+        if not path:
+            return "", {}
+        text = read_parameters(Path(path).read_bytes())
+        return text or tr("run.ui_no_infotext"), parse_infotext(text) if text else {}
+
+    current = engine.selected()
+    sampler_names = [s.name for s in samplers.SAMPLERS]
+    schedule_labels = [s.label for s in samplers.SCHEDULES if s.settings is not None]
+    with gr.Blocks(title=tr("run.ui_title"), analytics_enabled=False) as blocks:
+        gr.Markdown(f"## {tr('run.ui_title')}")
+        with gr.Row():
+            model = gr.Dropdown(titles(), value=current.title if current else None,
+                                label=tr("run.ui_model"), scale=4, elem_id="model")
+            refresh_button = gr.Button(tr("run.ui_refresh"), scale=1)
+        with gr.Group(visible=not engine.checkpoints) as empty:
+            gr.Markdown(tr("run.ui_no_models", folder=str(engine.paths.checkpoints)))
+            url = gr.Textbox(label=tr("run.ui_download_label"), placeholder="https://civitai.com/models/…")
+            download_button = gr.Button(tr("run.ui_download"))
+            download_log = gr.Textbox(label=tr("run.ui_download_log"), lines=4)
+        with gr.Tab(tr("run.ui_tab_txt2img")):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    prompt = gr.Textbox(label=tr("run.ui_prompt"), lines=3, elem_id="prompt")
+                    negative = gr.Textbox(label=tr("run.ui_negative"), lines=2)
+                    with gr.Row():
+                        sampler = gr.Dropdown(sampler_names, value="DPM++ 2M", label=tr("run.ui_sampler"))
+                        schedule = gr.Dropdown(schedule_labels, value="Automatic",
+                                               label=tr("run.ui_schedule"))
+                    steps = gr.Slider(*LIMITS["steps"], value=20, step=1, label=tr("run.ui_steps"))
+                    cfg = gr.Slider(1, LIMITS["cfg_scale"][1], value=7, step=0.5, label=tr("run.ui_cfg"))
+                    with gr.Row():
+                        width = gr.Slider(*LIMITS["width"], value=512, step=8, label=tr("run.ui_width"))
+                        height = gr.Slider(*LIMITS["height"], value=512, step=8, label=tr("run.ui_height"))
+                    with gr.Row():
+                        seed = gr.Number(value=-1, precision=0, label=tr("run.ui_seed"))
+                        batch_size = gr.Slider(*LIMITS["batch_size"], value=1, step=1,
+                                               label=tr("run.ui_batch_size"))
+                        batch_count = gr.Slider(1, 16, value=1, step=1, label=tr("run.ui_batch_count"))
+                        clip_skip = gr.Slider(*LIMITS["clip_skip"], value=1, step=1,
+                                              label=tr("run.ui_clip_skip"))
+                with gr.Column(scale=2):
+                    with gr.Row():
+                        go = gr.Button(tr("run.ui_generate"), variant="primary", elem_id="generate")
+                        stop = gr.Button(tr("run.ui_interrupt"), variant="stop")
+                    status = gr.Markdown(elem_id="status")
+                    gallery = gr.Gallery(label=tr("run.ui_gallery"), elem_id="gallery", format="png")
+                    info = gr.Textbox(label=tr("run.ui_infotext"), lines=4, interactive=False)
+        with gr.Tab(tr("run.ui_tab_pnginfo")):
+            with gr.Row():
+                upload = gr.Image(type="filepath", label=tr("run.ui_png_upload"), format="png")
+                with gr.Column():
+                    png_text = gr.Textbox(label=tr("run.ui_infotext"), lines=6)
+                    png_fields = gr.JSON(label=tr("run.ui_png_fields"))
+
+        refresh_button.click(refresh, outputs=[model, empty], api_name=False)
+        model.change(switch, inputs=model, outputs=status, api_name=False)
+        download_button.click(download, inputs=url, outputs=download_log, api_name=False)
+        go.click(generate, inputs=[model, prompt, negative, sampler, schedule, steps, cfg, width,
+                                   height, seed, batch_size, batch_count, clip_skip],
+                 outputs=[gallery, info, status], api_name="txt2img")
+        stop.click(engine.interrupt, api_name=False)
+        upload.change(png_info, inputs=upload, outputs=[png_text, png_fields], api_name="png_info")
+    return blocks
