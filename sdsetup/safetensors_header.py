@@ -68,12 +68,12 @@ class SafetensorsHeader:
         return {name: info.shape for name, info in self.tensors.items()}
 
 
-def _snippet(data: bytes) -> str:
+def snippet(data: bytes) -> str:
     text = data[:_SNIPPET_CHARS].decode("utf-8", errors="replace")
     return " ".join(text.split())
 
 
-def _looks_like_text_page(data: bytes) -> bool:
+def looks_like_text_page(data: bytes) -> bool:
     """An error page saved as a model (HTML, ``{"error":"Unauthorized"}``, "Not Found"): a real
     header length never consists of eight printable characters."""
     return all(32 <= byte < 127 or byte in b"\t\r\n" for byte in data[:8])
@@ -85,8 +85,8 @@ def header_length(data: bytes, file_size: int, path: str = "") -> int:
         raise InvalidSafetensors("models.st_too_small", path, size=file_size)
     (length,) = struct.unpack("<Q", data[:8])
     if length > MAX_HEADER_SIZE or 8 + length > file_size:
-        if _looks_like_text_page(data):
-            raise InvalidSafetensors("models.st_text_page", path, snippet=_snippet(data))
+        if looks_like_text_page(data):
+            raise InvalidSafetensors("models.st_text_page", path, snippet=snippet(data))
         if length > MAX_HEADER_SIZE:
             raise InvalidSafetensors("models.st_header_too_large", path, length=length)
         raise InvalidSafetensors("models.st_header_truncated", path, length=length, size=file_size)

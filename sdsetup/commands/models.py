@@ -1,0 +1,218 @@
+"""``sdsetup models get | list | verify``: model files in the A1111 layout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from sdsetup.errors import SdsetupError, UsageError
+from sdsetup.i18n import t
+from sdsetup.models import civitai
+from sdsetup.models.civitai import CivitaiClient
+from sdsetup.models.fetcher import GetOptions, Installed, get
+from sdsetup.models.hashcache import CACHE_NAME, HashCache
+from sdsetup.models.hf import endpoint
+from sdsetup.models.library import BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files
+from sdsetup.models.placement import FOLDERS, Layout, canonical_type
+from sdsetup.models.refs import parse_reference
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+ORDER = 40
+
+
+def _models_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--models-dir", metavar="DIR", type=Path, help=t("models.opt_models_dir"))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("models", help=t("models.cmd_help"),
+                                   description=t("models.cmd_description"))
+    parser.set_defaults(func=lambda args, ctx: _no_action(parser))
+    actions = parser.add_subparsers(dest="models_action", metavar="<action>")
+
+    get_parser = actions.add_parser("get", help=t("models.get_help"),
+                                    description=t("models.get_description"),
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    get_parser.add_argument("reference", help=t("models.opt_reference"))
+    get_parser.add_argument("--token", metavar="KEY", help=t("models.opt_token"))
+    get_parser.add_argument("--file", metavar="NAME|ID", help=t("models.opt_file"))
+    get_parser.add_argument("--type", metavar="TYPE",
+                            help=t("models.opt_type", types=", ".join(FOLDERS)))
+    get_parser.add_argument("--dest", metavar="DIR", type=Path, help=t("models.opt_dest"))
+    get_parser.add_argument("--name", metavar="FILENAME", help=t("models.opt_name"))
+    get_parser.add_argument("--allow-pickle", action="store_true", help=t("models.opt_allow_pickle"))
+    get_parser.add_argument("--mirror", metavar="NAME", help=t("models.opt_mirror"))
+    get_parser.add_argument("--connections", metavar="N", type=int,
+                            help=t("models.opt_connections"))
+    get_parser.add_argument("--json", action="store_true", help=t("models.opt_json_get"))
+    _models_dir_option(get_parser)
+    get_parser.set_defaults(func=run_get)
+
+    list_parser = actions.add_parser("list", help=t("models.list_help"),
+                                     description=t("models.list_description"))
+    list_parser.add_argument("--json", action="store_true", help=t("models.opt_json_list"))
+    _models_dir_option(list_parser)
+    list_parser.set_defaults(func=run_list)
+
+    verify_parser = actions.add_parser("verify", help=t("models.verify_help"),
+                                       description=t("models.verify_description"))
+    verify_parser.add_argument("--rehash", action="store_true", help=t("models.opt_rehash"))
+    verify_parser.add_argument("--json", action="store_true", help=t("models.opt_json_list"))
+    _models_dir_option(verify_parser)
+    verify_parser.set_defaults(func=run_verify)
+
+
+def _no_action(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _config(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise SdsetupError("models.bad_config", hint="models.hint_config", path=str(path),
+                           detail=str(err)) from None
+
+
+def _mirror_endpoints(home, requested: str | None) -> tuple[str | None, str | None]:
+    from sdsetup.mirrors import chosen_mirror
+
+    mirror = chosen_mirror(home, requested)
+    return mirror.civitai, mirror.huggingface
+
+
+def _layout(ctx, args) -> Layout:
+    return Layout.of(ctx.home, args.models_dir)
+
+
+def _cache(ctx) -> HashCache:
+    return HashCache(ctx.home.root / CACHE_NAME)
+
+
+def _warn(err: SdsetupError) -> None:
+    print(t("models.warning_prefix") + " " + str(err), file=sys.stderr)
+
+
+def _report_installed(done: Installed, as_json: bool) -> None:
+    for warning in done.warnings:
+        _warn(warning)
+    if as_json:
+        print(json.dumps(done.as_json(), ensure_ascii=False))
+        return
+    family = done.arch.family if done.arch else "-"
+    key = "models.already_installed" if done.already else "models.installed"
+    print(t(key, path=str(done.path), type=done.type, family=family,
+            size=human_size(done.size), autov2=done.sha256[:10].upper()))
+    for path in done.sidecars:
+        print(t("models.sidecar_written", path=str(path)))
+
+
+def run_get(args: argparse.Namespace, ctx) -> int:
+    kind = None
+    if args.type:
+        kind = canonical_type(args.type)
+        if kind is None:
+            raise UsageError("models.bad_type", hint="models.hint_type_list", value=args.type,
+                             types=", ".join(FOLDERS))
+    if args.connections is not None and args.connections < 1:
+        raise UsageError("models.bad_connections", hint="models.hint_connections",
+                         value=args.connections)
+    ref = parse_reference(args.reference)
+    civitai_mirror, hf_mirror = _mirror_endpoints(ctx.home, args.mirror)
+    token = civitai.pick_token(args.token, os.environ, _config(ctx.home.config_file),
+                               getattr(ref, "url_token", None))
+    options = GetOptions(layout=_layout(ctx, args), token=token,
+                         hf_token=os.environ.get("HF_TOKEN") or None, file=args.file, type=kind,
+                         dest=args.dest.expanduser().absolute() if args.dest else None,
+                         name=args.name, allow_pickle=args.allow_pickle,
+                         connections=args.connections)
+    cache = _cache(ctx)
+    try:
+        with CivitaiClient(civitai.api_base(civitai_mirror, os.environ), token) as client:
+            done = get(ref, client=client, hf_base=endpoint(hf_mirror, os.environ),
+                       options=options, cache=cache)
+    finally:
+        cache.save()
+    _report_installed(done, args.json)
+    return 0
+
+
+def _table(entries: list[ModelEntry], layout: Layout) -> None:
+    header = (t("models.col_name"), t("models.col_type"), t("models.col_arch"),
+              t("models.col_size"), t("models.col_hash"), t("models.col_status"))
+    rows = [header]
+    for entry in entries:
+        arch = entry.arch
+        family = "-" if arch is None else arch.family + (" inpaint" if arch.inpainting else "")
+        rows.append((str(entry.path.relative_to(layout.root))
+                     if entry.path.is_relative_to(layout.root) else str(entry.path),
+                     entry.type, family, human_size(entry.size), entry.autov2 or "-",
+                     t(f"models.status_{entry.status}")))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    for entry in entries:
+        if entry.problem is not None:
+            print(f"  {entry.path.name}: {entry.problem}")
+
+
+def _entries(ctx, args, *, hash_now: bool, fresh: bool = False) -> tuple[list[ModelEntry], Layout]:
+    layout = _layout(ctx, args)
+    if args.models_dir is not None and not layout.models.is_dir():
+        raise SdsetupError("models.no_models_dir", hint="models.hint_models_dir",
+                           path=str(layout.models))
+    cache = _cache(ctx)
+    try:
+        entries = [describe(kind, path, cache, hash_now=hash_now, fresh=fresh)
+                   for kind, path in model_files(layout)]
+    finally:
+        cache.save()
+    return entries, layout
+
+
+def _show(entries: list[ModelEntry], layout: Layout, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([entry_json(e, layout) for e in entries], indent=2, ensure_ascii=False))
+    elif not entries:
+        print(t("models.none_found", path=str(layout.models)))
+    else:
+        _table(entries, layout)
+
+
+def run_list(args: argparse.Namespace, ctx) -> int:
+    entries, layout = _entries(ctx, args, hash_now=False)
+    _show(entries, layout, args.json)
+    unhashed = sum(1 for e in entries if e.sha256 is None)
+    if unhashed and not args.json:
+        print(t("models.list_unhashed", count=unhashed))
+    return 0
+
+
+def run_verify(args: argparse.Namespace, ctx) -> int:
+    entries, layout = _entries(ctx, args, hash_now=True, fresh=args.rehash)
+    _show(entries, layout, args.json)
+    bad = [e for e in entries if e.status in (BROKEN, MISMATCH)]
+    if not args.json:
+        print(t("models.verify_summary", total=len(entries), bad=len(bad)))
+    return 1 if bad else 0

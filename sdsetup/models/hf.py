@@ -1,0 +1,80 @@
+"""Hugging Face files through plain ``/resolve/`` URLs on the chosen endpoint (hf-mirror style).
+
+Only the resolve URL is used, never the Xet protocol, so a mirror that rewrites redirects keeps
+working and the download engine resumes as with any other file. A HEAD without following the redirect
+gives the LFS file's SHA-256 (``X-Linked-Etag``) and size before a byte is fetched. ``HF_TOKEN``
+(gated repositories) goes to the endpoint host only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from sdsetup.download.item import Source
+from sdsetup.models.civitai import USER_AGENT
+from sdsetup.models.errors import ModelError
+from sdsetup.models.refs import HfRef
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_SHA256_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class HfFile:
+    url: str
+    sha256: str | None
+    size: int | None
+
+
+def endpoint(mirror_hf: str | None, environ: Mapping[str, str]) -> str:
+    chosen = environ.get("SDSETUP_HF_ENDPOINT") or environ.get("HF_ENDPOINT") or mirror_hf
+    return (chosen or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def resolve_url(base: str, ref: HfRef) -> str:
+    return f"{base}/{ref.repo}/resolve/{quote(ref.revision, safe='')}/{quote(ref.path)}"
+
+
+def _auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def facts_from_headers(headers: Mapping[str, str]) -> tuple[str | None, int | None]:
+    """SHA-256 and size of an LFS file from the resolve answer (a git blob has neither)."""
+    etag = (headers.get("x-linked-etag") or "").strip().strip('"').removeprefix("W/").strip('"')
+    sha = etag.lower() if len(etag) == _SHA256_LENGTH and all(
+        c in "0123456789abcdef" for c in etag.lower()) else None
+    size_text = headers.get("x-linked-size") or ""
+    return sha, int(size_text) if size_text.isdigit() else None
+
+
+def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0) -> HfFile:
+    """HEAD the resolve URL (no redirect followed) for the file's hash and size."""
+    url = resolve_url(base, ref)
+    what = f"{ref.repo}/{ref.path}@{ref.revision}"
+    try:
+        response = httpx.head(url, headers={"User-Agent": USER_AGENT, **_auth(token)},
+                              follow_redirects=False, timeout=timeout)
+    except httpx.HTTPError as err:
+        raise ModelError("models.hf_unreachable", hint="models.hint_hf_mirror",
+                         host=urlsplit(base).netloc, detail=type(err).__name__) from None
+    status = response.status_code
+    if status in (401, 403):
+        raise ModelError("models.hf_gated", hint="models.hint_hf_token", what=what)
+    if status == 404:
+        raise ModelError("models.hf_not_found", hint="models.hint_hf_check", what=what)
+    if status >= 400:
+        raise ModelError("models.hf_refused", hint="models.hint_hf_mirror", what=what,
+                         status=status)
+    sha, size = facts_from_headers(response.headers)
+    if size is None and status == 200 and response.headers.get("content-length", "").isdigit():
+        size = int(response.headers["content-length"])
+    return HfFile(url=url, sha256=sha, size=size)
+
+
+def source(file: HfFile, token: str | None) -> Source:
+    return Source(file.url, headers=_auth(token), name=urlsplit(file.url).netloc)

@@ -1,0 +1,126 @@
+"""The models already on disk: find them, describe them (``models list``), re-hash them (``verify``).
+
+A file is *broken* when it is not a well-formed file of its format, *mismatch* when its SHA-256
+differs from the one recorded in its ``<stem>.civitai.json`` sidecar, *ok* when it matches, and
+*unverified* when nothing says what it should hash to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sdsetup.errors import SdsetupError
+from sdsetup.models.arch import Architecture, detect_architecture
+from sdsetup.models.hashcache import HashCache
+from sdsetup.models.placement import FOLDERS, Layout, folder, sidecar
+from sdsetup.models.safety import MODEL_EXTENSIONS, SAFETENSORS, file_format, validate_file
+from sdsetup.safetensors_header import read_header
+
+CIVITAI_SIDECAR = ".civitai.json"
+PREVIEW_SIDECAR = ".preview.png"
+SDSETUP_KEY = "_sdsetup"  # what sdsetup adds to the version metadata: which file, which hash
+
+OK, BROKEN, MISMATCH, UNVERIFIED = "ok", "broken", "mismatch", "unverified"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    path: Path
+    type: str  # the folder it sits in, as a canonical type
+    size: int
+    arch: Architecture | None  # None when the header could not be read or is not safetensors
+    sha256: str | None
+    expected_sha256: str | None
+    status: str
+    problem: SdsetupError | None = None
+
+    @property
+    def autov2(self) -> str | None:
+        """Civitai's AutoV2 / A1111's short hash: the first 10 hex digits of the SHA-256."""
+        return self.sha256[:10].upper() if self.sha256 else None
+
+
+def model_files(layout: Layout) -> Iterator[tuple[str, Path]]:
+    """Every model file under the known folders (subfolders too), with the folder's type."""
+    seen: set[Path] = set()
+    for kind in FOLDERS:
+        base = folder(layout, kind)
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            hidden = any(part.startswith(".") for part in path.relative_to(base).parts)
+            if hidden or not path.is_file() or path.suffix.lower() not in MODEL_EXTENSIONS \
+                    or path in seen:
+                continue
+            seen.add(path)
+            yield kind, path
+
+
+def expected_sha256(metadata: Any, file_name: str) -> str | None:
+    """The hash a sidecar promises: sdsetup's own record, else the file entry of the same name."""
+    if not isinstance(metadata, dict):
+        return None
+    own = metadata.get(SDSETUP_KEY)
+    if isinstance(own, dict) and isinstance(own.get("sha256"), str):
+        return own["sha256"].lower()
+    for entry in metadata.get("files") or ():
+        if isinstance(entry, dict) and str(entry.get("name", "")).lower() == file_name.lower():
+            sha = (entry.get("hashes") or {}).get("SHA256")
+            return sha.lower() if isinstance(sha, str) else None
+    return None
+
+
+def _read_sidecar(path: Path) -> Any:
+    try:
+        return json.loads(sidecar(path, CIVITAI_SIDECAR).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _status(sha: str | None, expected: str | None) -> str:
+    if sha is None or expected is None:
+        return UNVERIFIED
+    return OK if sha == expected else MISMATCH
+
+
+def describe(kind: str, path: Path, cache: HashCache, *, hash_now: bool,
+             fresh: bool = False) -> ModelEntry:
+    """One file's entry; hashes it only when ``hash_now`` (else uses what the cache knows)."""
+    size = path.stat().st_size
+    expected = expected_sha256(_read_sidecar(path), path.name)
+    fmt = file_format(path.name)
+    arch, problem = None, None
+    try:
+        validate_file(path, fmt)
+        if fmt == SAFETENSORS:
+            header = read_header(path)
+            arch = detect_architecture(header.shapes(), header.metadata)
+    except SdsetupError as err:
+        problem = err
+    sha = cache.sha256(path, fresh=fresh) if hash_now else cache.cached(path)
+    status = BROKEN if problem else _status(sha, expected)
+    return ModelEntry(path, kind, size, arch, sha, expected, status, problem)
+
+
+def entry_json(entry: ModelEntry, layout: Layout) -> dict[str, Any]:
+    arch = entry.arch or Architecture()
+    return {
+        "name": entry.path.name,
+        "path": str(entry.path),
+        "relative_path": str(entry.path.relative_to(layout.root))
+        if entry.path.is_relative_to(layout.root) else str(entry.path),
+        "type": entry.type,
+        "family": arch.family,
+        "kind": arch.kind,
+        "inpainting": arch.inpainting,
+        "size": entry.size,
+        "sha256": entry.sha256,
+        "autov2": entry.autov2,
+        "expected_sha256": entry.expected_sha256,
+        "status": entry.status,
+        "problem": str(entry.problem) if entry.problem else None,
+    }
