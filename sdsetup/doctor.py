@@ -1,0 +1,219 @@
+"""The doctor's verdicts: pure check functions over gathered facts, and the report they make.
+
+Each check function takes a :class:`DoctorInput` and yields :class:`Check` results; :data:`CHECKS`
+is the ordered sequence the doctor runs, so a new check (the mirror check, say) is one more
+function added to it. Rendering as a table or as JSON lives in :mod:`sdsetup.doctor_render`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sdsetup.envprobe import EnvReport
+from sdsetup.facts.model import MachineFacts
+from sdsetup.logdiag import Finding, diagnose
+from sdsetup.torch_backend import Message, VariantChoice
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+MIN_FREE_BYTES = 30 * 1024**3  # torch with its CUDA wheels (~5 GB), the env, and a few checkpoints
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    status: str  # ok, warn, fail
+    message: Message
+    fix: Message | None = None  # required unless status is ok
+
+
+@dataclass(frozen=True)
+class DoctorInput:
+    facts: MachineFacts
+    choice: VariantChoice
+    env_python: str  # where the managed env's Python is (or would be)
+    env: EnvReport | None  # None when the managed env does not exist
+    log: tuple[Finding, ...] = ()
+
+
+def _m(key: str, **params: object) -> Message:
+    return Message("doctor." + key, params)
+
+
+def check_platform(d: DoctorInput) -> Iterable[Check]:
+    p = d.facts.platform
+    yield Check("platform", OK, _m("check.platform", os=p.os, arch=p.arch,
+                                   wsl=" (WSL)" if p.wsl else ""))
+
+
+def check_python(d: DoctorInput) -> Iterable[Check]:
+    py = d.facts.python
+    if py.bits != 64:
+        yield Check("python", FAIL, _m("check.python_32bit", version=py.text, bits=py.bits),
+                    _m("fix.python_64bit"))
+    elif py.implementation != "cpython":
+        yield Check("python", FAIL, _m("check.python_impl", impl=py.implementation,
+                                       version=py.text), _m("fix.python_64bit"))
+    else:
+        yield Check("python", OK, _m("check.python", version=py.text, path=py.executable))
+    if py.ms_store:
+        yield Check("python.store", WARN, _m("check.python_store"), _m("fix.python_store"))
+    if not py.venv_available:
+        yield Check("python.venv", FAIL, _m("check.python_venv"),
+                    _m("fix.python_venv", minor=f"{py.version[0]}.{py.version[1]}"))
+
+
+def check_disk(d: DoctorInput) -> Iterable[Check]:
+    disk = d.facts.disk
+    if disk is None or disk.free_bytes is None:
+        yield Check("disk", WARN, _m("check.disk_unknown", path=d.facts.home),
+                    _m("fix.disk", path=d.facts.home))
+        return
+    gib = f"{disk.free_bytes / 1024**3:.1f}"
+    if disk.free_bytes < MIN_FREE_BYTES:
+        yield Check("disk", WARN, _m("check.disk_low", free=gib, path=disk.path, need=30),
+                    _m("fix.disk", path=disk.path))
+    else:
+        yield Check("disk", OK, _m("check.disk", free=gib, path=disk.path))
+    if disk.on_system_drive:
+        yield Check("disk.system", WARN, _m("check.disk_system", path=disk.path),
+                    _m("fix.disk_system"))
+
+
+def check_home_path(d: DoctorInput) -> Iterable[Check]:
+    if d.facts.platform.os != "windows":
+        return
+    home = d.facts.home
+    if not home.isascii():
+        yield Check("home.path", WARN, _m("check.home_ascii", path=home), _m("fix.home_path"))
+    if len(home) > 80:
+        yield Check("home.length", WARN, _m("check.home_long", path=home, length=len(home)),
+                    _m("fix.home_path"))
+
+
+def check_git(d: DoctorInput) -> Iterable[Check]:
+    if d.facts.git_version:
+        yield Check("git", OK, _m("check.git", version=d.facts.git_version))
+    else:
+        yield Check("git", OK, _m("check.git_missing"))
+
+
+def check_proxies(d: DoctorInput) -> Iterable[Check]:
+    for proxy in d.facts.proxies:
+        if proxy.alive is False:
+            yield Check(f"proxy.{proxy.variable}", FAIL,
+                        _m("check.proxy_dead", var=proxy.variable, url=proxy.url),
+                        _m("fix.proxy_dead", var=proxy.variable))
+        elif proxy.alive is None:
+            yield Check(f"proxy.{proxy.variable}", WARN,
+                        _m("check.proxy_bad", var=proxy.variable, url=proxy.url),
+                        _m("fix.proxy_dead", var=proxy.variable))
+        else:
+            yield Check(f"proxy.{proxy.variable}", OK,
+                        _m("check.proxy", var=proxy.variable, url=proxy.url))
+
+
+def check_pip(d: DoctorInput) -> Iterable[Check]:
+    pip = d.facts.pip
+    if pip is None:
+        yield Check("pip", WARN, _m("check.pip_unknown"), _m("fix.pip"))
+        return
+    indexes = " ".join(filter(None, (pip.index_url,) + pip.extra_index_urls))
+    yield Check("pip", OK, _m("check.pip", index=indexes or "-",
+                              links=" ".join(pip.find_links) or "-"))
+
+
+def check_probes(d: DoctorInput) -> Iterable[Check]:
+    for issue in d.facts.issues:
+        yield Check(f"probe.{issue.probe}", WARN,
+                    _m(f"check.probe_{issue.kind}", probe=issue.probe, detail=issue.detail),
+                    _m("fix.probe_nvidia" if issue.probe == "nvidia-smi" else "fix.probe",
+                       probe=issue.probe))
+
+
+def check_gpus(d: DoctorInput) -> Iterable[Check]:
+    gpus = d.facts.gpus
+    if not gpus:
+        yield Check("gpu", OK, _m("check.gpu_none"))
+    for i, gpu in enumerate(gpus):
+        memory = f"{gpu.memory_mib} MiB" if gpu.memory_mib else "?"
+        detail = (f"sm_{gpu.capability}" if gpu.capability is not None
+                  else gpu.gfx or "")
+        yield Check(f"gpu.{i}", OK, _m("check.gpu", vendor=gpu.vendor, name=gpu.name,
+                                       memory=memory, detail=detail))
+    if d.facts.nvidia_driver:
+        yield Check("driver", OK, _m("check.driver", driver=d.facts.nvidia_driver,
+                                     cuda=d.facts.cuda_driver or "?",
+                                     source=d.facts.driver_source or "?"))
+
+
+def check_variant(d: DoctorInput) -> Iterable[Check]:
+    choice = d.choice
+    if choice.ok:
+        yield Check("torch.variant", OK, _m("check.variant", variant=choice.variant,
+                                            version=choice.torch_version or "?",
+                                            device=choice.device))
+    else:
+        yield Check("torch.variant", FAIL, _m("check.variant_none", variant=choice.variant),
+                    _m("fix.variant"))
+
+
+def _expected_device_works(env: EnvReport, device: str) -> bool:
+    return {"cuda": env.cuda_available, "mps": env.mps_available,
+            "xpu": env.xpu_available}.get(device, True)
+
+
+def check_env(d: DoctorInput) -> Iterable[Check]:
+    env, choice = d.env, d.choice
+    if env is None:
+        yield Check("env", WARN, _m("check.env_missing", path=d.env_python), _m("fix.install"))
+        return
+    if env.torch_version is None:
+        yield Check("env", FAIL, _m("check.env_broken", path=d.env_python,
+                                    error=env.error or "?"), _m("fix.install"))
+        return
+    yield Check("env", OK, _m("check.env", python=env.python_version or "?",
+                              torch=env.torch_version, cuda=env.cuda_version or "-"))
+    if choice.ok and env.variant != choice.variant:
+        yield Check("env.variant", WARN, _m("check.env_variant", have=env.variant,
+                                            want=choice.variant),
+                    _m("fix.install_variant", variant=choice.variant))
+    if not _expected_device_works(env, choice.device):
+        yield Check("env.device", FAIL, _m("check.env_device", device=choice.device,
+                                           torch=env.torch_version),
+                    _m("fix.install_variant", variant=choice.variant))
+    if env.tensor_ok:
+        yield Check("env.tensor", OK, _m("check.env_tensor", device=env.device))
+    else:
+        yield Check("env.tensor", FAIL, _m("check.env_tensor_failed", device=env.device,
+                                           error=env.error or "?"),
+                    _m("fix.install_variant", variant=choice.variant))
+
+
+def log_checks(findings: Iterable[Finding], source: str) -> Iterable[Check]:
+    for finding in findings:
+        yield Check(f"{source}.{finding.rule.id}", finding.rule.severity,
+                    Message(finding.cause_key, {**finding.params, "line": finding.line}),
+                    Message(finding.fix_key, finding.params))
+
+
+def check_log(d: DoctorInput) -> Iterable[Check]:
+    yield from log_checks(d.log, "log")
+    if d.env is not None:
+        # The probe's own output holds torch's warnings (an arch missing from the build…).
+        yield from log_checks(diagnose(d.env.output), "env.log")
+
+
+CheckFn = Callable[[DoctorInput], Iterable[Check]]
+CHECKS: tuple[CheckFn, ...] = (
+    check_platform, check_python, check_disk, check_home_path, check_git, check_proxies,
+    check_pip, check_probes, check_gpus, check_variant, check_env, check_log,
+)
+
+
+def run_checks(d: DoctorInput, checks: Sequence[CheckFn] = CHECKS) -> tuple[Check, ...]:
+    return tuple(check for fn in checks for check in fn(d))
+
+
+def failed(checks: Iterable[Check]) -> bool:
+    return any(check.status == FAIL for check in checks)
