@@ -1,0 +1,112 @@
+"""Start the bundled web UI (``python -m webui``) in the managed env, or in any env given.
+
+sdsetup itself never imports torch or gradio: it checks the target Python can import them in a
+subprocess, then runs ``python -m webui`` with the directory holding both packages on PYTHONPATH,
+the offline switches set (no Hub, no gradio analytics), and ``SDSETUP_CLI`` telling the page how
+to call back into this sdsetup for downloads. Ctrl+C reaches the child (same process group); we
+wait for it to stop and return its exit status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import webbrowser
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sdsetup.errors import SdsetupError
+from sdsetup.home import Home
+
+REQUIRED_MODULES = ("torch", "diffusers", "transformers", "gradio", "safetensors")
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DIFFUSERS_OFFLINE": "1",
+               "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "DO_NOT_TRACK": "1"}
+_PROBE = ("import importlib.util, json, sys; "
+          "print(json.dumps([m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]))")
+_READY_TIMEOUT = 600
+_POLL = 0.5
+
+
+class LaunchError(SdsetupError):
+    """The UI cannot be started: no usable Python, or one missing the UI's packages."""
+
+
+def source_root() -> Path:
+    """The directory that holds both the ``sdsetup`` and ``webui`` packages."""
+    return Path(__file__).resolve().parent.parent
+
+
+def child_env(home: Home, base: Mapping[str, str], lang: str | None = None) -> dict[str, str]:
+    """The environment of the UI process: offline switches, PYTHONPATH and the callback CLI."""
+    env = dict(base)
+    env.update(OFFLINE_ENV)
+    paths = [str(source_root()), *filter(None, base.get("PYTHONPATH", "").split(os.pathsep))]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    env["SDSETUP_CLI"] = json.dumps([sys.executable, "-m", "sdsetup", "--home", str(home.root)])
+    env["SDSETUP_HOME"] = str(home.root)
+    if lang:
+        env["SDSETUP_LANG"] = lang
+    return env
+
+
+def webui_command(python: Path, home: Home, host: str, port: int,
+                  extra_args: Sequence[str]) -> list[str]:
+    return [str(python), "-m", "webui", "--home", str(home.root), "--host", host,
+            "--port", str(port), *extra_args]
+
+
+def check_python(python: Path, env: Mapping[str, str]) -> None:
+    """Raise LaunchError unless ``python`` runs and can import everything the UI needs."""
+    if not python.is_file():
+        raise LaunchError("run.no_env_python", hint="run.hint_install", python=str(python))
+    probe = subprocess.run([str(python), "-c", _PROBE, *REQUIRED_MODULES], capture_output=True,
+                           text=True, env=dict(env), timeout=120)
+    try:
+        missing = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else None
+    except (ValueError, IndexError):
+        missing = None
+    if missing is None:
+        raise LaunchError("run.env_incomplete", hint="run.hint_install", python=str(python),
+                          missing="python (" + (probe.stderr.strip().splitlines() or ["?"])[-1] + ")")
+    if missing:
+        raise LaunchError("run.env_incomplete", hint="run.hint_install", python=str(python),
+                          missing=", ".join(missing))
+
+
+def _open_when_ready(url: str, child: subprocess.Popen) -> None:
+    deadline = time.monotonic() + _READY_TIMEOUT
+    while time.monotonic() < deadline and child.poll() is None:
+        try:
+            with urllib.request.urlopen(url + "sdapi/v1/options", timeout=2):
+                webbrowser.open(url)
+                return
+        except OSError:
+            time.sleep(_POLL)
+
+
+def launch_ui(home: Home, *, python: Path | None = None, host: str = "127.0.0.1", port: int = 7860,
+              extra_args: Sequence[str] = (), open_browser: bool = False,
+              lang: str | None = None) -> int:
+    """Run the UI until it exits (or Ctrl+C); returns its exit status."""
+    target = python or home.env_python()
+    env = child_env(home, os.environ, lang)
+    check_python(target, env)
+    child = subprocess.Popen(webui_command(target, home, host, port, extra_args), env=env)
+    if open_browser:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        threading.Thread(target=_open_when_ready, args=(f"http://{shown}:{port}/", child),
+                         daemon=True).start()
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        # The child got the same Ctrl+C; give it time to shut uvicorn down cleanly.
+        try:
+            return child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.terminate()
+            return child.wait()
