@@ -119,8 +119,6 @@ ROCM_GFX: dict[str, frozenset[str]] = {
     "rocm6.4": frozenset(_ROCM_62_4),
     "rocm6.3": frozenset(_ROCM_62_4),
     "rocm6.2.4": frozenset(_ROCM_62_4),
-    "rocm6.1": frozenset(("gfx900", "gfx906", "gfx908", "gfx90a", "gfx942", "gfx1030", "gfx1100",
-                          "gfx1101")),
 }
 
 # Consumer cards missing from those lists run the kernels of a listed sibling when
@@ -151,22 +149,18 @@ class Release:
     version: str
     python: tuple[tuple[int, int], tuple[int, int]]  # oldest and newest CPython, inclusive
     variants: dict[str, frozenset[str]]  # variant -> platforms with a wheel
-    verified: bool = False
 
     def has(self, variant: str, platform: str, python: tuple[int, int]) -> bool:
         low, high = self.python
         return low <= python <= high and platform in self.variants.get(variant, frozenset())
 
 
-def _everywhere(cuda: tuple[str, ...], rocm: str | None, xpu: bool,
-                mac: tuple[str, ...] = (MAC_ARM,)) -> dict[str, frozenset[str]]:
+def _everywhere(cuda: tuple[str, ...], rocm: str) -> dict[str, frozenset[str]]:
     table = {tag: frozenset((LINUX, WINDOWS)) for tag in cuda}
-    if rocm:
-        table[rocm] = frozenset((LINUX,))
-    if xpu:
-        table["xpu"] = frozenset((LINUX, WINDOWS))
+    table[rocm] = frozenset((LINUX,))
+    table["xpu"] = frozenset((LINUX, WINDOWS))
     table["cpu"] = frozenset((LINUX, WINDOWS, LINUX_ARM))
-    table["default"] = frozenset(mac)
+    table["default"] = frozenset((MAC_ARM,))
     return table
 
 
@@ -177,16 +171,16 @@ def _everywhere(cuda: tuple[str, ...], rocm: str | None, xpu: bool,
 # ROCm wheels) and §8 (Python ranges); those are UNVERIFIED against the index itself.
 SUPPORTED: tuple[Release, ...] = (
     Release("2.13.0", ((3, 10), (3, 14)),
-            _everywhere(("cu126", "cu128", "cu130"), "rocm7.2", xpu=True)),
+            _everywhere(("cu126", "cu128", "cu130"), "rocm7.2")),
     Release("2.8.0", ((3, 9), (3, 13)),
-            _everywhere(("cu126", "cu128", "cu129"), "rocm6.4", xpu=True)),
+            _everywhere(("cu126", "cu128", "cu129"), "rocm6.4")),
     Release("2.7.1", ((3, 9), (3, 13)),
-            _everywhere(("cu118", "cu126", "cu128"), "rocm6.3", xpu=True)),
+            _everywhere(("cu118", "cu126", "cu128"), "rocm6.3")),
     Release("2.6.0", ((3, 9), (3, 13)),
-            _everywhere(("cu118", "cu124", "cu126"), "rocm6.2.4", xpu=True)),
-    # The last release with Intel-Mac wheels (pytorch/pytorch dropped macOS x86_64 after 2.2).
-    Release("2.2.2", ((3, 8), (3, 12)),
-            _everywhere(("cu118", "cu121"), None, xpu=False, mac=(MAC_ARM, MAC_INTEL))),
+            _everywhere(("cu118", "cu124", "cu126"), "rocm6.2.4")),
+    # The last release with Intel-Mac wheels (pytorch/pytorch dropped macOS x86_64 after 2.2);
+    # offered for Intel Macs only, as everything else has a newer release.
+    Release("2.2.2", ((3, 8), (3, 12)), {"default": frozenset((MAC_INTEL,))}),
 )
 
 # Variant names a user may ask for with --variant or SDSETUP_TORCH_VARIANT.

@@ -72,11 +72,12 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
         if capability is not None and not re.fullmatch(r"\d+\.\d+", capability):
             raise SmiParseError(f"compute capability {capability!r}")
         driver = values.get("driver_version")
-        if driver is not None and not re.fullmatch(_VERSION, driver):
+        if not re.fullmatch(_VERSION, driver or ""):
             raise SmiParseError(f"driver version {driver!r}")
-        if not values.get("name"):
-            raise SmiParseError(f"no GPU name in {row!r}")
-        gpus.append(_with_capability(Gpu("nvidia", values["name"], _mib(values.get("memory.total")),
+        name = values.get("name")
+        if not name or not name.isprintable():
+            raise SmiParseError(f"GPU name {name!r}")
+        gpus.append(_with_capability(Gpu("nvidia", name, _mib(values.get("memory.total")),
                                          driver, capability)))
     if not gpus:
         raise SmiParseError("no GPUs listed")
