@@ -188,7 +188,8 @@ def refusal(status: int, body: Mapping[str, Any], *, what: str, has_token: bool,
     """The error for a final (non-retried) refusal from the API or the download endpoint."""
     message = str(body.get("message") or "").lower()
     if status == 401 and "disabled downloads" in message:
-        return CivitaiError("models.civitai_downloads_disabled", what=what)
+        return CivitaiError("models.civitai_downloads_disabled", hint="models.hint_civitai_page",
+                            what=what)
     if status == 401:
         if has_token:
             return CivitaiError("models.civitai_token_rejected", hint="models.hint_token",

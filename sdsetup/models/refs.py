@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sdsetup.download.names import redact_url
 from sdsetup.models.errors import BadReference
 
 CIVITAI_HOSTS = ("civitai.com", "civitai.red", "civitai.green")
@@ -129,17 +128,3 @@ def parse_reference(text: str) -> Reference:
     if _is_host(host, HF_HOSTS) and (match := _HF_URL_PATH.match(unquote(parts.path))):
         return _hf_ref(match["repo"], match["path"], match["rev"], reference)
     return UrlRef(reference)
-
-
-def describe(ref: Reference) -> str:
-    """A short, token-free name of a reference for messages."""
-    if isinstance(ref, CivitaiRef):
-        ids = [f"civitai:{ref.model_id or '?'}"]
-        if ref.version_id:
-            ids.append(f"@{ref.version_id}")
-        if ref.file_id:
-            ids.append(f"+{ref.file_id}")
-        return "".join(ids)
-    if isinstance(ref, HfRef):
-        return f"hf:{ref.repo}/{ref.path}@{ref.revision}"
-    return redact_url(ref.url)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import models_testkit as kit
+import tests.models.models_testkit as kit
 from sdsetup.models.arch import (
     Architecture, detect_architecture, families_conflict, family_of_base_model,
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models_testkit import SDXL_CHECKPOINT, safetensors_bytes, write_sparse_safetensors
+from tests.models.models_testkit import SDXL_CHECKPOINT, safetensors_bytes, write_sparse_safetensors
 from sdsetup.safetensors_header import InvalidSafetensors, parse_header, read_header
 
 GOOD = safetensors_bytes({"a": (2, 3), "b": (4,)}, metadata={"format": "pt"})
