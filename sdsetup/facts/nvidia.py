@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sdsetup.facts.bounded import run_bounded
@@ -152,12 +153,12 @@ def _query(smi: str, deadline: float) -> tuple[tuple[Gpu, ...], ProbeIssue | Non
 
 def probe_nvidia_smi(smi: str, deadline: float) -> NvidiaFacts:
     """Query form first (full names, capability); the plain table gives the CUDA version and is
-    the fallback for the GPU list."""
-    gpus, issue = _query(smi, deadline)
-    if issue and issue.kind == "timeout":
-        return NvidiaFacts(issues=(issue,))
-    out = run_bounded([smi], _remaining(deadline))
-    if out.timed_out:
+    the fallback for the GPU list. Both run at once: a GPU waking from sleep makes each call slow."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        table_run = pool.submit(run_bounded, [smi], _remaining(deadline))
+        gpus, issue = _query(smi, deadline)
+        out = table_run.result()
+    if out.timed_out or (issue and issue.kind == "timeout"):
         return NvidiaFacts(gpus, gpus[0].driver_version if gpus else None, None,
                            (ProbeIssue("nvidia-smi", "timeout"),))
     try:
