@@ -68,8 +68,8 @@ class _State:
     token: str
     versions: dict[int, FakeVersion] = field(default_factory=dict)
     storage: FileServer | None = None
-    # path prefix -> list of (status, body) answered before the real one, one per request.
-    script: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
+    # path prefix -> (status, body[, headers]) answered before the real ones, one per request.
+    script: dict[str, list[tuple]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     signatures: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -216,8 +216,8 @@ class CivitaiLookalike:
         self.storage.files[f"/img/{version.id}.png"] = PNG
         return version
 
-    def script(self, path_prefix: str, *answers: tuple[int, dict]) -> None:
-        """Answer the next requests under ``path_prefix`` with these (status, body) first."""
+    def script(self, path_prefix: str, *answers: tuple) -> None:
+        """Answer the next requests under ``path_prefix`` with these (status, body[, headers])."""
         self._state.script[path_prefix] = list(answers)
 
     def __enter__(self) -> CivitaiLookalike:

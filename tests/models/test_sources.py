@@ -1,0 +1,115 @@
+"""Resume after an interruption, expired storage URLs, slow 429s, Hugging Face and plain URLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import tests.models.models_testkit as kit
+from tests.models.civitai_lookalike import FakeFile, FakeVersion
+from tests.support.fileserver import Fault
+
+# Big enough that half of it is clearly a partial download, small enough to be quick.
+BIG_LORA = kit.safetensors_bytes({"lora_unet_x_attn2_to_k.lora_down.weight": (64, 768),
+                                  "lora_unet_x_attn2_to_k.lora_up.weight": (320, 64),
+                                  "pad": (1024, 1024)}, dtype="U8")
+
+
+def test_interrupted_download_resumes_where_it_stopped(civitai, civitai_env, sdsetup_home):
+    civitai.add(FakeVersion(11, 110, "LORA", [FakeFile(111, "big.safetensors", BIG_LORA)]))
+    half = len(BIG_LORA) // 2
+    civitai.storage.fault("/files/11/111", Fault(stall_after=half, stall_seconds=60, times=1))
+    env = dict(os.environ, SDSETUP_HOME=str(sdsetup_home), SDSETUP_LANG="en",
+               **{k: v for k, v in civitai_env.items() if v is not None})
+    for key in (k for k, v in civitai_env.items() if v is None):
+        env.pop(key, None)
+    part = sdsetup_home / "models" / "Lora" / "big.safetensors.part"
+    first = subprocess.Popen([sys.executable, "-m", "sdsetup", "models", "get", "civitai:110@11"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size >= half):
+            assert time.monotonic() < deadline and first.poll() is None, "never got half the file"
+            time.sleep(0.1)
+        time.sleep(1.5)  # let the engine save its progress sidecar
+    finally:
+        first.kill()
+        first.wait()
+    assert not (sdsetup_home / "models" / "Lora" / "big.safetensors").exists()
+
+    second = subprocess.run([sys.executable, "-m", "sdsetup", "models", "get", "civitai:110@11"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    placed = sdsetup_home / "models" / "Lora" / "big.safetensors"
+    assert placed.read_bytes() == BIG_LORA
+    ranges = [r.headers.get("range", "") for r in civitai.storage.requests_for("/files/11/111")]
+    resumed_from = [int(r.split("=")[1].split("-")[0]) for r in ranges[1:] if r]
+    assert resumed_from and min(resumed_from) >= half // 2, ranges
+    assert civitai.storage.bytes_sent["/files/11/111"] < 2 * len(BIG_LORA)
+
+
+def test_expired_storage_url_is_resolved_again(civitai, civitai_env, run_cli, sdsetup_home):
+    civitai.add(FakeVersion(11, 110, "LORA", [FakeFile(111, "a.safetensors", BIG_LORA)]))
+    civitai.storage.fault("/files/11/111", Fault(fail_first=1, fail_status=403))
+    result = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert result.returncode == 0, result.stderr
+    assert len(civitai.downloads()) == 2  # the first signed URL expired, one fresh one
+    assert (sdsetup_home / "models" / "Lora" / "a.safetensors").read_bytes() == BIG_LORA
+
+
+def test_rate_limited_download_waits_then_succeeds(civitai, civitai_env, run_cli, sdsetup_home):
+    civitai.add(FakeVersion(11, 110, "LORA", [FakeFile(111, "a.safetensors", BIG_LORA)]))
+    civitai.script("/api/download/models/11", (429, {"error": "unusual amount of downloading"}))
+    started = time.monotonic()
+    result = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started >= 0.5  # backed off, not hammered
+    assert len(civitai.downloads()) == 2
+
+
+def test_hugging_face_file_through_the_mirror_endpoint(civitai, hub, civitai_env, run_cli,
+                                                       sdsetup_home):
+    vae = kit.safetensors_bytes(kit.SD_VAE, dtype="U8")
+    hub.add("stabilityai/sd-vae-ft-mse-original", "vae-ft-mse.safetensors", vae)
+    env = {**civitai_env, "HF_ENDPOINT": hub.base, "HF_TOKEN": "hf_SECRET_abc"}
+    result = run_cli("models", "get", "hf:stabilityai/sd-vae-ft-mse-original/vae-ft-mse.safetensors",
+                     "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    done = json.loads(result.stdout)
+    assert Path(done["path"]) == sdsetup_home / "models" / "VAE" / "vae-ft-mse.safetensors"
+    assert done["warnings"] == []  # X-Linked-Etag gave the hash: verified
+    assert [r.method for r in hub.requests] == ["HEAD", "GET"]
+    assert all(r.headers.get("authorization") == "Bearer hf_SECRET_abc" for r in hub.requests)
+    assert all("authorization" not in r.headers for r in civitai.storage.requests)
+    assert not any("xet" in k for r in hub.requests for k in r.headers)
+    missing = run_cli("models", "get", "hf:o/r/none.safetensors", env=env)
+    assert missing.returncode == 1 and "Hugging Face has no file o/r/none.safetensors" in missing.stderr
+
+
+def test_plain_url_is_placed_by_what_its_header_says(civitai, civitai_env, run_cli, sdsetup_home):
+    civitai.storage.files["/dl/some-embedding.safetensors"] = kit.safetensors_bytes(
+        kit.SDXL_EMBEDDING)
+    url = civitai.storage.url("/dl/some-embedding.safetensors")
+    result = run_cli("models", "get", url, "--json", env=civitai_env)
+    assert result.returncode == 0, result.stderr
+    done = json.loads(result.stdout)
+    assert Path(done["path"]) == sdsetup_home / "embeddings" / "some-embedding.safetensors"
+    assert (done["family"], done["kind"]) == ("sdxl", "embedding")
+    assert any("no SHA-256" in w for w in done["warnings"])
+    assert not (sdsetup_home / "models" / ".incoming" / "some-embedding.safetensors").exists()
+
+
+def test_plain_pickle_url_needs_a_type_and_consent(civitai, civitai_env, run_cli, sdsetup_home):
+    civitai.storage.files["/dl/x.pt"] = b"\x80\x02" + b"\0" * 50
+    url = civitai.storage.url("/dl/x.pt")
+    result = run_cli("models", "get", url, env=civitai_env)
+    assert result.returncode == 1 and "--type" in result.stderr
+    result = run_cli("models", "get", url, "--type", "embedding", env=civitai_env)
+    assert result.returncode == 1 and "pickle" in result.stderr
+    result = run_cli("models", "get", url, "--type", "embedding", "--allow-pickle", env=civitai_env)
+    assert result.returncode == 0, result.stderr
+    assert (sdsetup_home / "embeddings" / "x.pt").is_file()
