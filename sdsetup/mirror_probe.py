@@ -53,7 +53,7 @@ def pick_best(results: Sequence[ProbeResult]) -> dict[str, str]:
 def probe_targets(mirror: Mirror, torch_file: str | None, variant: str) -> list[tuple[str, str]]:
     """(role, url) pairs worth measuring for one mirror; local or absent roles are skipped."""
     targets = []
-    web = [s for s in package_sources(mirror) if urlsplit(s).scheme in ("http", "https")]
+    web = [s for s in package_sources(mirror).indexes if urlsplit(s).scheme in ("http", "https")]
     if web:
         targets.append(("packages", web[0].rstrip("/") + f"/{PACKAGE_PROBE_PROJECT}/"))
     base = mirror.torch_base(variant)

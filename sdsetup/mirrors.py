@@ -48,6 +48,7 @@ OFFICIAL_TORCH = "pytorch"
 DEFAULT = "default"
 AUTO = "auto"
 CHOICE_FILE = "mirror-choice.json"
+MISSES_FILE = "mirror-misses.json"
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _STRING_KEYS = ("name_en", "name_zh", "pypi", "torch", "torch_layout", "huggingface", "civitai")
@@ -60,6 +61,14 @@ class MirrorError(SdsetupError):
 
 class MirrorConfigError(MirrorError):
     """A mirrors.toml that is not valid."""
+
+
+@dataclass(frozen=True)
+class PackageSources:
+    """Where a mirror's packages are listed: simple indexes, then flat listings or folders."""
+
+    indexes: tuple[str, ...] = ()
+    find_links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,8 +268,8 @@ def select(spec: str, mirrors: Mapping[str, Mirror], remembered: Mapping[str, st
 _PRECEDENCE = (":env:", "site", "user", "global")
 
 
-def sources_from_pip_config(items: Mapping[str, str], default_index: str) -> tuple[str, ...]:
-    """Index URLs then find-links locations, as pip would use them, from ``pip config list`` items.
+def sources_from_pip_config(items: Mapping[str, str], default_index: str) -> PackageSources:
+    """Index URLs and find-links locations, as pip would use them, from ``pip config list`` items.
 
     Keys look like ``global.extra-index-url`` or ``:env:.find-links``; the most specific variant
     wins, as in pip. ``no-index`` drops the indexes but keeps find-links.
@@ -278,7 +287,7 @@ def sources_from_pip_config(items: Mapping[str, str], default_index: str) -> tup
     no_index = (value("no-index") or "").lower() in ("1", "true", "yes", "on")
     indexes = [] if no_index else [value("index-url") or default_index, *many("extra-index-url")]
     links = [link if _is_url(link) else Path(link).absolute().as_uri() for link in many("find-links")]
-    return tuple(dict.fromkeys(indexes + links))
+    return PackageSources(tuple(dict.fromkeys(indexes)), tuple(dict.fromkeys(links)))
 
 
 def parse_pip_config_list(output: str) -> dict[str, str]:
@@ -303,7 +312,7 @@ _PIP_QUERY = (
 
 
 def pip_package_sources(python: str | None = None, environ: Mapping[str, str] | None = None
-                        ) -> tuple[str, ...]:
+                        ) -> PackageSources:
     """What pip is configured with on this machine, asked of pip itself (never written down)."""
     env = dict(os.environ if environ is None else environ)
     try:
@@ -316,8 +325,8 @@ def pip_package_sources(python: str | None = None, environ: Mapping[str, str] | 
     return sources_from_pip_config(parse_pip_config_list(answer["config"]), answer["default_index"])
 
 
-def package_sources(mirror: Mirror) -> tuple[str, ...]:
-    return pip_package_sources() if mirror.from_pip_config else mirror.pypi
+def package_sources(mirror: Mirror) -> PackageSources:
+    return pip_package_sources() if mirror.from_pip_config else PackageSources(mirror.pypi)
 
 
 def bundled_mirrors_file() -> Path:
@@ -398,3 +407,52 @@ def mirror_chain(home: Home, requested: str | None) -> tuple[Mirror, ...]:
 def chosen_mirror(home: Home, requested: str | None) -> Mirror:
     """The first mirror of the chain: what the models downloader takes its endpoints from."""
     return mirror_chain(home, requested)[0]
+
+
+def record_miss(home: Home, mirror: str, host: str) -> None:
+    """Remember that a lazy cache bounced a download to its origin (``doctor`` reports it)."""
+    path = home.root / MISSES_FILE
+    try:
+        misses = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        misses = {}
+    entry = misses.setdefault(mirror, {"count": 0, "host": host})
+    entry["count"] += 1
+    entry["host"] = host
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(misses, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+@dataclass(frozen=True)
+class MirrorCheck:
+    """One finding for ``doctor``: a catalogue key with parameters, and a hint key when not ok."""
+
+    id: str
+    ok: bool
+    key: str
+    params: Mapping[str, Any]
+    hint: str | None = None
+
+
+def mirror_checks(home: Home, environ: Mapping[str, str] | None = None) -> list[MirrorCheck]:
+    """What ``doctor`` should say about mirrors: the config file, the choice, lazy-cache misses."""
+    try:
+        mirrors = load_mirrors(home, environ)
+    except MirrorConfigError as err:
+        return [MirrorCheck("mirrors.config", False, err.key, err.params, err.hint)]
+    checks = [MirrorCheck("mirrors.config", True, "install.check_config_ok",
+                          {"count": len(mirrors), "file": str(user_mirrors_file(home, environ))})]
+    choice = remembered_choice(home)
+    if choice:
+        checks.append(MirrorCheck("mirrors.auto", True, "install.remembered", choice))
+    try:
+        misses = json.loads((home.root / MISSES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        misses = {}
+    for name, miss in sorted(misses.items()):
+        checks.append(MirrorCheck(f"mirrors.miss.{name}", False, "install.check_lazy_miss",
+                                  {"mirror": name, "count": miss["count"], "host": miss["host"]},
+                                  "install.hint_probe"))
+    return checks

@@ -39,6 +39,93 @@ EN: dict[str, str] = {
     "install.probe_chosen": "chosen: packages from {packages}, torch from {torch}, models from {models}",
     "install.probe_none": "no mirror answered; 'auto' keeps using: {fallback}",
     "install.remembered": "--mirror auto uses: packages {packages}, torch {torch}, models {models}",
+    # index, lockfiles, plan, venv
+    "install.index_api_version": "{url} speaks simple-API version {version}, newer than sdsetup "
+    "understands",
+    "install.index_unparsable": "cannot parse the package listing at {url}: {detail}",
+    "install.index_unreachable": "cannot read the package listing at {url}: {detail}",
+    "install.hint_other_mirror": "sdsetup mirrors --probe",
+    "install.lock_malformed": "{file}, line {line}: not a pinned, hashed requirement: {detail}",
+    "install.lock_unreadable": "cannot read the lockfile {file}: {detail}",
+    "install.hint_lock": "python lockfiles/regenerate.py",
+    "install.no_lock": "no lockfile for Python {python} on {platform}; locks exist for: {offered}",
+    "install.no_torch_pin": "torch {release} has no pinned {variant} wheel for {python} on "
+    "{platform}; variants pinned there: {offered}",
+    "install.hint_variant": "sdsetup install --variant cpu",
+    "install.plan_missing": "{count} file(s) are not offered by any mirror ({mirrors}) for this "
+    "Python and platform: {names}",
+    "install.python_not_cpython": "{python} is {implementation}; the managed env needs CPython "
+    "{supported}",
+    "install.python_32bit": "{python} is a 32-bit Python; torch only exists for 64-bit Python",
+    "install.python_version": "{python} is Python {version}; the managed env supports {supported}",
+    "install.python_unusable": "cannot run {python}: {detail}",
+    "install.hint_python": "sdsetup install --python /path/to/python3.11",
+    "install.venv_failed": "could not create a virtual environment with {python}: {detail}",
+    "install.hint_venv": "sdsetup doctor",
+    # install flow
+    "install.no_variant": "no torch build fits this machine: {reasons}",
+    "install.up_to_date": "the managed env at {env} already matches the lock; checking torch",
+    "install.lazy_miss": "mirror {mirror} does not have torch cached yet and sends it on to {host}: "
+    "counted as a miss, downloading through the redirect",
+    "install.plan_summary": "{count} files to verify ({size} with known sizes) from: {mirrors}",
+    "install.tofu": "no published sha256 for {file}; trusting this first verified download "
+    "(sha256 {sha256}) and recording it in {record}",
+    "install.not_in_lock": "{file} has sha256 {actual}, which the lock does not allow; refused",
+    "install.local_missing": "{file} is not in the local mirror(s) {mirrors}",
+    "install.no_uv": "--installer uv was asked for, but uv is not installed",
+    "install.hint_no_uv": "sdsetup install --installer pip",
+    "install.installer_failed": "{installer} could not install the locked wheels: {detail}",
+    "install.hint_report": "sdsetup doctor",
+    "install.proof_failed": "the new env does not work as planned, so the previous one was kept: {why}",
+    "install.hint_doctor": "sdsetup doctor",
+    "install.hint_install": "sdsetup install",
+    "install.proof_import": "torch cannot be imported ({error})",
+    "install.proof_version": "torch is {found}, but {expected} was planned",
+    "install.proof_no_cuda": "torch cannot see a CUDA GPU: the NVIDIA driver is missing, too old "
+    "for this build, or the GPU is not visible here ({error})",
+    "install.proof_no_mps": "torch cannot use the Apple GPU (MPS); macOS 12.3 or newer is needed",
+    "install.proof_tensor": "a small tensor computation on {device} failed: {error}",
+    "install.check_config_ok": "{count} mirrors known (your file: {file})",
+    "install.check_lazy_miss": "mirror {mirror} bounced {count} download(s) to {host} instead of "
+    "serving them from its cache",
+    "install.export_empty": "the wheel cache {cache} is empty; install once to fill it",
+    "install.exported": "wrote {files} wheels of {projects} projects ({size}) to {dest}; serve it "
+    "with `python -m http.server -d {dest}` and install with --mirror http://HOST:8000/",
+    # commands
+    "install.cmd_install": "build the managed env: locked wheels from your mirror, torch proven",
+    "install.desc_install": "Create or update the managed virtual environment: pick the torch "
+    "build for this machine, download every locked wheel (sha256-checked, resumable, with "
+    "failover between mirrors), install offline and prove that torch works.",
+    "install.opt_mirror": "mirror name, 'auto', a URL or folder (PEP 503 index or wheelhouse), or "
+    "several separated by commas in failover order (env: SDSETUP_MIRROR)",
+    "install.opt_variant": "torch build: cpu, cu126, cu128, cu130, rocm…, xpu (default: detected; "
+    "env: SDSETUP_TORCH_VARIANT)",
+    "install.opt_python": "interpreter to build the env from (default: the one running sdsetup)",
+    "install.opt_lock": "lockfile to use instead of the bundled one for this Python and platform",
+    "install.opt_installer": "what installs the downloaded wheels: uv when present, else pip",
+    "install.opt_dry_run": "only print the plan: every file, its size and where it comes from",
+    "install.cmd_up": "install when needed, then start the web UI",
+    "install.desc_up": "One command from nothing to a running UI: the same as `sdsetup install` "
+    "(a no-op when the env is current), then `sdsetup run`.",
+    "install.opt_host": "address the UI listens on",
+    "install.opt_port": "port the UI listens on",
+    "install.no_ui_yet": "the web UI is not part of this build yet; the env is ready",
+    "install.desc_mirrors": "Show every mirror sdsetup knows (bundled mirrors.toml plus yours) and "
+    "what it serves. --probe measures them in parallel and remembers the best per role for "
+    "--mirror auto.",
+    "install.opt_names": "only these mirrors (names or URLs)",
+    "install.cmd_mirror": "share the wheel cache as a mirror",
+    "install.desc_mirror": "Tools for running your own mirror from sdsetup's cache.",
+    "install.cmd_export": "write the wheel cache as a static PEP 503 index",
+    "install.desc_export": "Write every cached wheel into DIR as a PEP 503 index (with sha256 "
+    "fragments) that any web server or a USB disk can carry to other machines.",
+    "install.opt_export_dir": "folder to write the index into",
+    "install.plan_header": "plan: torch {torch} ({variant}) for Python {python} on {platform}",
+    "install.plan_more": " (+{count} more)",
+    "install.plan_total": "{count} files, {size} ({unknown} of unknown size)",
+    "install.done": "torch {torch} works on {device} in {env} ({fetched} files downloaded, "
+    "installed by {installer}, {seconds} s)",
+    "install.done_up_to_date": "torch {torch} works on {device} in {env}; nothing to do ({seconds} s)",
 }
 
 ZH: dict[str, str] = {
@@ -77,4 +164,79 @@ ZH: dict[str, str] = {
     "install.probe_chosen": "已选择：软件包用 {packages}，torch 用 {torch}，模型用 {models}",
     "install.probe_none": "没有镜像响应；auto 继续使用：{fallback}",
     "install.remembered": "--mirror auto 当前使用：软件包 {packages}，torch {torch}，模型 {models}",
+    "install.index_api_version": "{url} 使用的 simple API 版本为 {version}，比 sdsetup 支持的更新",
+    "install.index_unparsable": "无法解析 {url} 上的软件包列表：{detail}",
+    "install.index_unreachable": "无法读取 {url} 上的软件包列表：{detail}",
+    "install.hint_other_mirror": "sdsetup mirrors --probe",
+    "install.lock_malformed": "{file}，第 {line} 行：不是固定版本并带哈希的依赖：{detail}",
+    "install.lock_unreadable": "无法读取锁定文件 {file}：{detail}",
+    "install.hint_lock": "python lockfiles/regenerate.py",
+    "install.no_lock": "没有适用于 {platform} 上 Python {python} 的锁定文件；现有：{offered}",
+    "install.no_torch_pin": "torch {release} 没有为 {platform} 上的 {python} 固定 {variant} 轮子；"
+    "该平台已固定的变体：{offered}",
+    "install.hint_variant": "sdsetup install --variant cpu",
+    "install.plan_missing": "共 {count} 个文件在所有镜像（{mirrors}）上都找不到适用于此 Python 和平台的版本：{names}",
+    "install.python_not_cpython": "{python} 是 {implementation}；托管环境需要 CPython {supported}",
+    "install.python_32bit": "{python} 是 32 位 Python；torch 只支持 64 位 Python",
+    "install.python_version": "{python} 的版本是 Python {version}；托管环境支持 {supported}",
+    "install.python_unusable": "无法运行 {python}：{detail}",
+    "install.hint_python": "sdsetup install --python /path/to/python3.11",
+    "install.venv_failed": "无法用 {python} 创建虚拟环境：{detail}",
+    "install.hint_venv": "sdsetup doctor",
+    "install.no_variant": "没有适合本机的 torch 版本：{reasons}",
+    "install.up_to_date": "{env} 中的托管环境已与锁定文件一致；正在检查 torch",
+    "install.lazy_miss": "镜像 {mirror} 尚未缓存 torch，把请求转给了 {host}：记为一次未命中，将通过重定向继续下载",
+    "install.plan_summary": "共 {count} 个文件需要校验（已知大小合计 {size}），来源：{mirrors}",
+    "install.tofu": "{file} 没有公开的 sha256；信任这次首个校验完整的下载（sha256 {sha256}），并记录在 {record}",
+    "install.not_in_lock": "{file} 的 sha256 为 {actual}，不在锁定文件允许的范围内，已拒绝",
+    "install.local_missing": "本地镜像 {mirrors} 中没有 {file}",
+    "install.no_uv": "指定了 --installer uv，但没有安装 uv",
+    "install.hint_no_uv": "sdsetup install --installer pip",
+    "install.installer_failed": "{installer} 无法安装锁定的轮子：{detail}",
+    "install.hint_report": "sdsetup doctor",
+    "install.proof_failed": "新环境未按计划工作，已保留原来的环境：{why}",
+    "install.hint_doctor": "sdsetup doctor",
+    "install.hint_install": "sdsetup install",
+    "install.proof_import": "无法导入 torch（{error}）",
+    "install.proof_version": "torch 版本是 {found}，计划安装的是 {expected}",
+    "install.proof_no_cuda": "torch 找不到 CUDA 显卡：NVIDIA 驱动缺失、版本过旧不支持此构建，或此处看不到显卡（{error}）",
+    "install.proof_no_mps": "torch 无法使用 Apple GPU（MPS）；需要 macOS 12.3 或更新版本",
+    "install.proof_tensor": "在 {device} 上进行的小型张量计算失败：{error}",
+    "install.check_config_ok": "已知 {count} 个镜像（你的配置文件：{file}）",
+    "install.check_lazy_miss": "镜像 {mirror} 有 {count} 次下载没有从缓存提供，而是转到了 {host}",
+    "install.export_empty": "轮子缓存 {cache} 是空的；先安装一次即可填充",
+    "install.exported": "已将 {projects} 个项目的 {files} 个轮子（{size}）写入 {dest}；"
+    "可用 `python -m http.server -d {dest}` 提供服务，并用 --mirror http://HOST:8000/ 安装",
+    "install.cmd_install": "构建托管环境：从你的镜像下载锁定的轮子，并验证 torch 可用",
+    "install.desc_install": "创建或更新托管虚拟环境：为本机选择合适的 torch 构建，下载所有锁定的轮子"
+    "（校验 sha256、支持断点续传、镜像间自动切换），离线安装，并验证 torch 能正常工作。",
+    "install.opt_mirror": "镜像名称、auto、网址或文件夹（PEP 503 索引或轮子目录），"
+    "也可用逗号分隔多个，按顺序故障切换（环境变量：SDSETUP_MIRROR）",
+    "install.opt_variant": "torch 构建：cpu、cu126、cu128、cu130、rocm…、xpu（默认自动检测；"
+    "环境变量：SDSETUP_TORCH_VARIANT）",
+    "install.opt_python": "用来创建环境的解释器（默认：运行 sdsetup 的解释器）",
+    "install.opt_lock": "使用此锁定文件，而不是为当前 Python 和平台内置的锁定文件",
+    "install.opt_installer": "用什么安装下载好的轮子：有 uv 时用 uv，否则用 pip",
+    "install.opt_dry_run": "只打印计划：每个文件、大小及其来源",
+    "install.cmd_up": "需要时先安装，然后启动网页界面",
+    "install.desc_up": "一条命令从零到运行界面：等同于 `sdsetup install`（环境已是最新时不做任何事），"
+    "然后执行 `sdsetup run`。",
+    "install.opt_host": "界面监听的地址",
+    "install.opt_port": "界面监听的端口",
+    "install.no_ui_yet": "此版本尚未包含网页界面；环境已准备就绪",
+    "install.desc_mirrors": "显示 sdsetup 已知的所有镜像（内置 mirrors.toml 加上你的配置）及其提供的内容。"
+    "--probe 会并行测速，并按用途记住最快的镜像，供 --mirror auto 使用。",
+    "install.opt_names": "只显示这些镜像（名称或网址）",
+    "install.cmd_mirror": "把轮子缓存共享为镜像",
+    "install.desc_mirror": "用 sdsetup 的缓存搭建你自己的镜像。",
+    "install.cmd_export": "把轮子缓存导出为静态 PEP 503 索引",
+    "install.desc_export": "把缓存中的所有轮子写入 DIR，生成带 sha256 片段的 PEP 503 索引，"
+    "可由任意网页服务器提供，或用 U 盘带到其他机器上。",
+    "install.opt_export_dir": "写入索引的文件夹",
+    "install.plan_header": "计划：为 {platform} 上的 Python {python} 安装 torch {torch}（{variant}）",
+    "install.plan_more": "（另有 {count} 个来源）",
+    "install.plan_total": "共 {count} 个文件，{size}（{unknown} 个大小未知）",
+    "install.done": "torch {torch} 已在 {env} 中于 {device} 上正常工作（下载 {fetched} 个文件，"
+    "由 {installer} 安装，用时 {seconds} 秒）",
+    "install.done_up_to_date": "torch {torch} 已在 {env} 中于 {device} 上正常工作；无需任何操作（{seconds} 秒）",
 }

@@ -1,0 +1,72 @@
+"""``sdsetup mirrors``: the known mirrors, and with --probe which one is best for each role."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sdsetup.i18n import t
+from sdsetup.mirror_probe import ProbeResult, pick_best, probe
+from sdsetup.mirrors import Mirror, load_mirrors, remember_choice, remembered_choice
+
+ORDER = 60
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("mirrors", help=t("install.cmd_mirrors"),
+                                   description=t("install.desc_mirrors"))
+    parser.add_argument("names", nargs="*", metavar="NAME", help=t("install.opt_names"))
+    parser.add_argument("--probe", action="store_true", help=t("install.opt_probe"))
+    parser.add_argument("--variant", default="cpu", help=t("install.opt_variant_probe"))
+    parser.add_argument("--json", action="store_true", help=t("install.opt_json"))
+    parser.set_defaults(func=handle)
+
+
+def _roles(mirror: Mirror) -> str:
+    packages = t("install.role_fallback") if mirror.from_pip_config else t("install.role_yes")
+    return f"{packages} / {mirror.torch_layout} / {'hf' if mirror.huggingface else '-'}"
+
+
+def _measured(results: list[ProbeResult], name: str) -> str:
+    parts = []
+    for r in (r for r in results if r.mirror == name):
+        if not r.ok:
+            parts.append(f"{r.role} {t('install.probe_failed')}")
+        elif r.miss:
+            parts.append(f"{r.role} {t('install.probe_miss', host=r.final_host)}")
+        else:
+            speed = f" {r.speed_bps / 1e6:.1f} MB/s" if r.speed_bps else ""
+            parts.append(f"{r.role} {r.latency_s * 1000:.0f} ms{speed}")
+    return ", ".join(parts)
+
+
+def handle(args: argparse.Namespace, ctx) -> int:
+    from sdsetup.mirrors import select
+
+    known = load_mirrors(ctx.home)
+    chosen = [m for name in args.names for m in select(name, known, None)] if args.names \
+        else list(known.values())
+    results: list[ProbeResult] = []
+    if args.probe:
+        from sdsetup.lockfile import torch_pins
+
+        torch_file = next((p.file for p in torch_pins() if p.variant == args.variant), None)
+        results = probe(chosen, torch_file=torch_file, variant=args.variant)
+        remember_choice(ctx.home, pick_best(results))
+    choice = remembered_choice(ctx.home)
+    if args.json:
+        print(json.dumps({
+            "mirrors": [{"name": m.name, "name_en": m.name_en, "name_zh": m.name_zh,
+                         "pypi": list(m.pypi), "from_pip_config": m.from_pip_config,
+                         "torch": m.torch, "torch_layout": m.torch_layout,
+                         "huggingface": m.huggingface, "civitai": m.civitai} for m in chosen],
+            "probe": [r.to_json() for r in results], "auto": choice,
+        }, indent=2, ensure_ascii=False))
+        return 0
+    for m in chosen:
+        line = f"{m.name:<10} {_roles(m):<26} {m.display_name(ctx.lang)}"
+        measured = _measured(results, m.name)
+        print(line + (f"\n{'':<10} {measured}" if measured else ""))
+    if choice:
+        print(t("install.remembered", **choice))
+    return 0

@@ -1,0 +1,210 @@
+"""The pinned, hashed sets the managed env is built from (``lockfiles/`` in the repository).
+
+``webui-<platform>-cp3XX.txt`` pin everything but torch (pip-compile's ``--generate-hashes``
+format); ``torch.toml`` pins the torch wheel per release, variant, Python and platform, with its
+sha256 where one is known. Where none is, the first verified download's hash is trusted and
+recorded in ``<home>/torch-hashes.json`` (trust on first use), and later installs hold to it.
+
+Exceptions::
+
+    SdsetupError
+    └── LockError        a lockfile that is malformed, or no lock for this Python/platform/variant
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from sdsetup.errors import SdsetupError
+from sdsetup.home import Home
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+TOFU_FILE = "torch-hashes.json"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(;[^\\]*)?\\?\s*$")
+_HASH = re.compile(r"^--hash=sha256:([0-9a-fA-F]{64})\s*\\?\s*$")
+_TORCH_KEYS = {"release", "variant", "python", "platform", "file", "sha256"}
+
+
+class LockError(SdsetupError):
+    """A lockfile that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One locked requirement: ``name==version`` and the sha256 of every file allowed for it."""
+
+    name: str
+    version: str
+    hashes: frozenset[str]
+
+    def requirement_line(self) -> str:
+        hashes = " ".join(f"--hash=sha256:{h}" for h in sorted(self.hashes))
+        return f"{self.name}=={self.version} {hashes}"
+
+
+@dataclass(frozen=True)
+class TorchPin:
+    release: str
+    variant: str
+    python: str
+    platform: str
+    file: str
+    sha256: str | None
+
+    @property
+    def version(self) -> str:
+        """The full version, with the local label the file name carries (2.13.0+cpu)."""
+        return self.file.split("-")[1].replace("%2B", "+")
+
+
+def _bad(file: str, line: int, detail: str) -> LockError:
+    return LockError("install.lock_malformed", hint="install.hint_lock", file=file, line=line,
+                     detail=detail)
+
+
+def parse_lock(text: str, file: str) -> tuple[Pin, ...]:
+    """Pins of a pip-compile ``--generate-hashes`` file; every pin needs ``==`` and a sha256."""
+    pins: list[Pin] = []
+    current: tuple[str, str, int] | None = None
+    hashes: set[str] = set()
+
+    def close() -> None:
+        if current is None:
+            return
+        if not hashes:
+            raise _bad(file, current[2], f"{current[0]}=={current[1]} has no --hash=sha256")
+        pins.append(Pin(canonicalize_name(current[0]), current[1], frozenset(hashes)))
+
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split(" #", 1)[0].strip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        if line.startswith("--hash="):
+            found = _HASH.match(line)
+            if current is None or not found:
+                raise _bad(file, number, line)
+            hashes.add(found.group(1).lower())
+            continue
+        found = _PIN.match(line)
+        if not found:
+            raise _bad(file, number, line)
+        close()
+        try:
+            Version(found.group(2))
+        except InvalidVersion as err:
+            raise _bad(file, number, line) from err
+        current, hashes = (found.group(1), found.group(2), number), set()
+    close()
+    return tuple(pins)
+
+
+def parse_torch_pins(text: str, file: str) -> tuple[TorchPin, ...]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise _bad(file, 0, str(err)) from err
+    pins = []
+    for i, entry in enumerate(data.get("wheel", [])):
+        missing = {"release", "variant", "python", "platform", "file"} - entry.keys()
+        unknown = entry.keys() - _TORCH_KEYS
+        if missing or unknown:
+            raise _bad(file, 0, f"[[wheel]] #{i + 1}: missing {sorted(missing)} unknown {sorted(unknown)}")
+        pins.append(TorchPin(entry["release"], entry["variant"], entry["python"], entry["platform"],
+                             entry["file"], (entry.get("sha256") or "").lower() or None))
+    return tuple(pins)
+
+
+def find_torch_pin(pins: Sequence[TorchPin], release: str, variant: str, python: str,
+                   platform: str) -> TorchPin:
+    for pin in pins:
+        if (pin.release, pin.variant, pin.python, pin.platform) == (release, variant, python, platform):
+            return pin
+    offered = sorted({p.variant for p in pins if (p.release, p.python, p.platform)
+                      == (release, python, platform)})
+    raise LockError("install.no_torch_pin", hint="install.hint_variant", release=release,
+                    variant=variant, python=python, platform=platform,
+                    offered=", ".join(offered) or "-")
+
+
+def lock_name(platform: str, python: str) -> str:
+    return f"webui-{platform}-{python}.txt"
+
+
+def with_tofu(pin: TorchPin, recorded: Mapping[str, str]) -> TorchPin:
+    """The pin with the hash recorded on first use, when the lock itself has none."""
+    if pin.sha256 or pin.file not in recorded:
+        return pin
+    return TorchPin(pin.release, pin.variant, pin.python, pin.platform, pin.file, recorded[pin.file])
+
+
+# --------------------------------------------------------------------------- side effects
+
+
+def lock_dir() -> Path:
+    return Path(str(resources.files("sdsetup") / "data" / "lockfiles"))
+
+
+def read_lock(path: Path) -> tuple[Pin, ...]:
+    try:
+        return parse_lock(path.read_text(encoding="utf-8"), str(path))
+    except OSError as err:
+        raise LockError("install.lock_unreadable", hint="install.hint_lock", file=str(path),
+                        detail=err.strerror or str(err)) from err
+
+
+def bundled_lock(platform: str, python: str) -> Path:
+    path = lock_dir() / lock_name(platform, python)
+    if not path.is_file():
+        offered = sorted(p.name for p in lock_dir().glob("webui-*.txt"))
+        raise LockError("install.no_lock", hint="install.hint_python", platform=platform,
+                        python=python, offered=", ".join(offered))
+    return path
+
+
+def torch_pins(lock: Path | None = None) -> tuple[TorchPin, ...]:
+    """The torch pins beside a user's ``--lock`` file when it has a torch.toml, else the bundled ones."""
+    beside = lock.parent / "torch.toml" if lock else None
+    path = beside if beside and beside.is_file() else lock_dir() / "torch.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise LockError("install.lock_unreadable", hint="install.hint_lock", file=str(path),
+                        detail=err.strerror or str(err)) from err
+    return parse_torch_pins(text, str(path))
+
+
+def recorded_hashes(home: Home) -> dict[str, str]:
+    try:
+        return dict(json.loads((home.root / TOFU_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def record_hash(home: Home, filename: str, path: Path) -> str:
+    """Trust on first use: hash the verified download and remember it for every later install."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    recorded = recorded_hashes(home)
+    recorded[filename] = digest.hexdigest()
+    target = home.root / TOFU_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(recorded, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(target)
+    return recorded[filename]

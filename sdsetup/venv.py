@@ -1,0 +1,172 @@
+"""The managed virtual environment: which interpreter builds it, and building it without risk.
+
+A new env is always built beside the old one's place: the working env is moved to ``env.old``,
+the new one is built at ``env`` (venvs are not relocatable, so it must be built where it will
+live), and only a finished, proven env removes ``env.old``. A failure, or an interrupted run found
+by the next one, puts the old env back. ``env/sdsetup-install.json`` is written last and marks an
+env as finished.
+
+Exceptions::
+
+    SdsetupError
+    └── VenvError        an unsupported interpreter, or a venv that could not be created
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.tags import Tag, compatible_tags, cpython_tags, platform_tags
+
+from sdsetup.errors import SdsetupError
+from sdsetup.facts.model import PythonInfo
+
+SUPPORTED_PYTHONS = ((3, 10), (3, 12))
+STATE_FILE = "sdsetup-install.json"
+LOCK_PLATFORMS = {"linux-x86_64": "linux_x86_64", "win-amd64": "win_amd64"}
+"""sysconfig platforms → the platform part of lockfile names."""
+
+_QUERY = (
+    "import json, platform, struct, sys, sysconfig\n"
+    "print(json.dumps({'version': list(sys.version_info[:3]),"
+    " 'implementation': sys.implementation.name, 'bits': struct.calcsize('P') * 8,"
+    " 'executable': sys.executable, 'platform': sysconfig.get_platform()}))\n"
+)
+
+
+class VenvError(SdsetupError):
+    """The managed env cannot be built with this interpreter."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The interpreter the env is built from, and what that means for wheels."""
+
+    python: PythonInfo
+    sysconfig_platform: str
+
+    @property
+    def python_tag(self) -> str:
+        return f"cp{self.python.version[0]}{self.python.version[1]}"
+
+    @property
+    def lock_platform(self) -> str:
+        return LOCK_PLATFORMS.get(self.sysconfig_platform, self.sysconfig_platform.replace("-", "_"))
+
+    @property
+    def version_text(self) -> str:
+        return ".".join(map(str, self.python.version))
+
+
+def check_supported(target: Target) -> None:
+    """Refuse interpreters no lock and no torch wheel exists for, saying which one would do."""
+    info = target.python
+    low, high = SUPPORTED_PYTHONS
+    supported = f"{low[0]}.{low[1]}–{high[0]}.{high[1]}"
+    if info.implementation != "cpython":
+        raise VenvError("install.python_not_cpython", hint="install.hint_python",
+                        python=info.executable, implementation=info.implementation, supported=supported)
+    if info.bits != 64:
+        raise VenvError("install.python_32bit", hint="install.hint_python", python=info.executable)
+    if not low <= info.version[:2] <= high:
+        raise VenvError("install.python_version", hint="install.hint_python",
+                        python=info.executable, version=target.version_text, supported=supported)
+
+
+def target_tags(target: Target, platforms: list[str] | None = None) -> list[Tag]:
+    """Wheel tags the target accepts, best first. Its platform is this machine's (same host)."""
+    version = target.python.version[:2]
+    plats = platforms if platforms is not None else list(platform_tags())
+    return [*cpython_tags(version, platforms=plats),
+            *compatible_tags(version, interpreter=target.python_tag, platforms=plats)]
+
+
+def parse_target(text: str) -> Target:
+    data = json.loads(text)
+    info = PythonInfo(version=tuple(data["version"]), implementation=data["implementation"],
+                      bits=int(data["bits"]), executable=data["executable"])
+    return Target(info, data["platform"])
+
+
+# --------------------------------------------------------------------------- side effects
+
+
+def inspect_python(python: Path | None) -> Target:
+    """Ask an interpreter (default: the one running sdsetup) what it is."""
+    exe = str(python) if python else sys.executable
+    try:
+        done = subprocess.run([exe, "-c", _QUERY], capture_output=True, text=True, timeout=60)
+        return parse_target(done.stdout)
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError) as err:
+        raise VenvError("install.python_unusable", hint="install.hint_python", python=exe,
+                        detail=str(err)) from err
+
+
+def read_state(env_dir: Path) -> dict[str, Any] | None:
+    """What a finished install recorded; None for a missing or unfinished env."""
+    try:
+        return json.loads((env_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_state(env_dir: Path, state: Mapping[str, Any]) -> None:
+    tmp = env_dir / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(dict(state), indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(env_dir / STATE_FILE)
+
+
+def _aside(env_dir: Path) -> Path:
+    return env_dir.with_name(env_dir.name + ".old")
+
+
+def recover(env_dir: Path) -> None:
+    """Undo an install that was interrupted: an unfinished env gives way to the saved one."""
+    old = _aside(env_dir)
+    if not old.exists():
+        return
+    if read_state(env_dir) is None:
+        shutil.rmtree(env_dir, ignore_errors=True)
+        old.rename(env_dir)
+    else:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def create(target: Target, env_dir: Path) -> None:
+    """A fresh venv at ``env_dir`` (the old env already moved aside)."""
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(env_dir, ignore_errors=True)
+    done = subprocess.run([target.python.executable, "-m", "venv", str(env_dir)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise VenvError("install.venv_failed", hint="install.hint_venv",
+                        python=target.python.executable, detail=(done.stderr or done.stdout)[-800:])
+
+
+class Swap:
+    """``with Swap(env_dir):`` — build at env_dir; the previous env returns if the block fails."""
+
+    def __init__(self, env_dir: Path) -> None:
+        self.env_dir = env_dir
+        self.old = _aside(env_dir)
+
+    def __enter__(self) -> Swap:
+        recover(self.env_dir)
+        if self.env_dir.exists():
+            self.env_dir.rename(self.old)
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None and read_state(self.env_dir) is not None:
+            shutil.rmtree(self.old, ignore_errors=True)
+            return
+        shutil.rmtree(self.env_dir, ignore_errors=True)
+        if self.old.exists():
+            self.old.rename(self.env_dir)
