@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sdsetup.envprobe import EnvReport
 from sdsetup.facts.model import MachineFacts
+from sdsetup.facts.system import path_is_risky
+from sdsetup.home import Home
 from sdsetup.logdiag import Finding, diagnose
 from sdsetup.torch_backend import Message, VariantChoice
 
@@ -29,9 +31,9 @@ class Check:
 
 @dataclass(frozen=True)
 class DoctorInput:
+    home: Home
     facts: MachineFacts
     choice: VariantChoice
-    env_python: str  # where the managed env's Python is (or would be)
     env: EnvReport | None  # None when the managed env does not exist
     log: tuple[Finding, ...] = ()
 
@@ -81,12 +83,11 @@ def check_disk(d: DoctorInput) -> Iterable[Check]:
 
 
 def check_home_path(d: DoctorInput) -> Iterable[Check]:
-    if d.facts.platform.os != "windows":
-        return
     home = d.facts.home
-    if not home.isascii():
+    non_ascii, too_long = path_is_risky(home, d.facts.platform.os)
+    if non_ascii:
         yield Check("home.path", WARN, _m("check.home_ascii", path=home), _m("fix.home_path"))
-    if len(home) > 80:
+    if too_long:
         yield Check("home.length", WARN, _m("check.home_long", path=home, length=len(home)),
                     _m("fix.home_path"))
 
@@ -164,12 +165,12 @@ def _expected_device_works(env: EnvReport, device: str) -> bool:
 
 
 def check_env(d: DoctorInput) -> Iterable[Check]:
-    env, choice = d.env, d.choice
+    env, choice, python = d.env, d.choice, str(d.home.env_python())
     if env is None:
-        yield Check("env", WARN, _m("check.env_missing", path=d.env_python), _m("fix.install"))
+        yield Check("env", WARN, _m("check.env_missing", path=python), _m("fix.install"))
         return
     if env.torch_version is None:
-        yield Check("env", FAIL, _m("check.env_broken", path=d.env_python,
+        yield Check("env", FAIL, _m("check.env_broken", path=python,
                                     error=env.error or "?"), _m("fix.install"))
         return
     yield Check("env", OK, _m("check.env", python=env.python_version or "?",

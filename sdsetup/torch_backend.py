@@ -52,6 +52,13 @@ class VariantChoice:
     ok: bool
     reasons: tuple[Message, ...]
 
+    @property
+    def requirement(self) -> str:
+        """The pin for this wheel, local label included (``torch==2.13.0+cu126``), so pip cannot
+        silently settle on another variant of the same version (doctor-failures.md P6)."""
+        label = "" if self.variant == "default" else "+" + self.variant
+        return f"torch=={self.torch_version}{label}"
+
 
 def parse_variant(text: str, source: str = "--variant") -> str | None:
     """A user's variant spelling, checked against the variants we know; "auto" means detect."""
@@ -158,10 +165,12 @@ def _gpu_line(facts: MachineFacts) -> Message:
     names = ", ".join(
         f"{gpu.name} ({_sm(gpu)})" if gpu.capability is not None else gpu.name
         for gpu in facts.nvidia_gpus
-    ) or t("doctor.gpu_unnamed")
-    return Message("doctor.reason.nvidia_found", {
-        "gpus": names, "driver": facts.nvidia_driver or "?",
-        "driver_cuda": facts.cuda_driver or "?", "source": facts.driver_source or "?"})
+    )
+    driver = {"driver": facts.nvidia_driver or "?", "driver_cuda": facts.cuda_driver or "?",
+              "source": facts.driver_source or "?"}
+    if not names:  # only a driver version is known (SDSETUP_CUDA_DRIVER_VERSION, /proc)
+        return Message("doctor.reason.nvidia_driver_only", driver)
+    return Message("doctor.reason.nvidia_found", {"gpus": names, **driver})
 
 
 def _choose_cuda(facts: MachineFacts, releases: list[Release]) -> VariantChoice:

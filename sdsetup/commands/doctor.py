@@ -39,7 +39,7 @@ def handle(args, ctx) -> int:
     choice = choose_variant(facts, override=override)
     python = ctx.home.env_python()
     env = probe_env(python, choice.device, ENV_TIMEOUT) if python.exists() else None
-    report = DoctorInput(facts, choice, str(python), env, log)
+    report = DoctorInput(ctx.home, facts, choice, env, log)
     checks = run_checks(report)
     if args.json:
         print(json.dumps(report_json(report, checks), ensure_ascii=False, indent=2))

@@ -23,7 +23,6 @@ EN: dict[str, str] = {
     "doctor.fix_prefix": "fix:",
     "doctor.variant_heading": "torch: {variant} (torch {version}, device {device}), because:",
     "doctor.summary": "{failed} failed, {warned} warnings",
-    "doctor.gpu_unnamed": "an NVIDIA GPU",
     # checks
     "doctor.check.platform": "{os} {arch}{wsl}",
     "doctor.check.python": "Python {version} (64-bit) at {path}",
@@ -89,6 +88,8 @@ EN: dict[str, str] = {
     # reasons for the torch choice
     "doctor.reason.nvidia_found": "found {gpus}; driver {driver} supports CUDA up to "
     "{driver_cuda} (read from {source})",
+    "doctor.reason.nvidia_driver_only": "NVIDIA driver {driver} supports CUDA up to "
+    "{driver_cuda} (read from {source}); no GPU details are known",
     "doctor.reason.arch_unknown": "the GPU's compute capability is unknown, so the build's "
     "architecture list could not be checked",
     "doctor.reason.cuda_full": "{variant}: built with CUDA {cuda}, which the driver supports "
@@ -146,7 +147,6 @@ ZH: dict[str, str] = {
     "doctor.fix_prefix": "解决：",
     "doctor.variant_heading": "torch：{variant}（torch {version}，设备 {device}），原因：",
     "doctor.summary": "{failed} 项失败，{warned} 项警告",
-    "doctor.gpu_unnamed": "一块 NVIDIA 显卡",
     "doctor.check.platform": "{os} {arch}{wsl}",
     "doctor.check.python": "Python {version}（64 位），位于 {path}",
     "doctor.check.python_32bit": "Python {version} 是 {bits} 位的；torch 没有 32 位安装包",
@@ -195,6 +195,7 @@ ZH: dict[str, str] = {
     "doctor.fix.install": "sdsetup install",
     "doctor.fix.install_variant": "sdsetup install --variant {variant}",
     "doctor.reason.nvidia_found": "发现 {gpus}；驱动 {driver} 最高支持 CUDA {driver_cuda}（读取自 {source}）",
+    "doctor.reason.nvidia_driver_only": "NVIDIA 驱动 {driver} 最高支持 CUDA {driver_cuda}（读取自 {source}）；显卡详情未知",
     "doctor.reason.arch_unknown": "显卡的计算能力（compute capability）未知，无法核对版本中编译的架构列表",
     "doctor.reason.cuda_full": "{variant}：基于 CUDA {cuda} 构建，驱动完全支持（最高 {driver_cuda}）",
     "doctor.reason.cuda_minor": "{variant}：基于 CUDA {cuda} 构建；驱动支持到 {driver_cuda}，"
