@@ -1,9 +1,10 @@
-"""Non-NVIDIA accelerators: AMD through the ROCm tools, Intel XPU through sycl-ls, Apple Silicon."""
+"""Non-NVIDIA accelerators: AMD through the kernel driver or the ROCm tools, Intel XPU through sycl-ls, Apple Silicon."""
 
 from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 from sdsetup.facts.bounded import run_bounded
 from sdsetup.facts.model import Gpu, PlatformInfo
@@ -35,7 +36,32 @@ def _run_first(tools: tuple[str, ...], timeout: float) -> str:
     return ""
 
 
-def probe_amd(timeout: float) -> tuple[Gpu, ...]:
+def gfx_from_kfd(properties: str) -> str | None:
+    """The gfx id of a KFD topology node (``gfx_target_version 110000`` → ``gfx1100``,
+    ``90010`` → ``gfx90a``); None for CPU nodes, which report 0."""
+    match = re.search(r"^gfx_target_version\s+(\d+)\s*$", properties, re.MULTILINE)
+    if not match or int(match.group(1)) == 0:
+        return None
+    value = int(match.group(1))
+    return f"gfx{value // 10000}{value // 100 % 100:x}{value % 100:x}"
+
+
+KFD_NODES = Path("/sys/class/kfd/kfd/topology/nodes")
+
+
+def probe_amd(timeout: float, nodes: Path = KFD_NODES) -> tuple[Gpu, ...]:
+    """The amdgpu kernel driver lists GPUs in sysfs, so ROCm itself need not be installed (torch's
+    ROCm wheels bring their own runtime); the ROCm tools are the fallback."""
+    found = []
+    for node in sorted(nodes.glob("*/properties")):
+        try:
+            gfx = gfx_from_kfd(node.read_text(encoding="ascii", errors="replace"))
+        except OSError:
+            continue
+        if gfx:
+            found.append(gfx)
+    if found:
+        return parse_amd_agents("\n".join(found))
     return parse_amd_agents(_run_first(("rocm_agent_enumerator", "rocminfo"), timeout))
 
 

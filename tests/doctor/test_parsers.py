@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sdsetup.facts.accel import parse_amd_agents, parse_sycl_ls
+from sdsetup.facts.accel import gfx_from_kfd, parse_amd_agents, parse_sycl_ls, probe_amd
 from sdsetup.facts.model import Gpu
 from sdsetup.facts.network import parse_pip_config, proxies_from, proxy_address
 from sdsetup.facts.nvidia import (SmiParseError, infer_capability, parse_proc_version,
@@ -124,6 +124,22 @@ def test_rocm_agents():
                 "  Marketing Name:          AMD Radeon RX 6700 XT\n")
     assert [(g.vendor, g.gfx) for g in parse_amd_agents(rocminfo)] == [("amd", "gfx1031")]
     assert parse_amd_agents("command not found") == ()
+
+
+@pytest.mark.parametrize("version,gfx", [("110000", "gfx1100"), ("90010", "gfx90a"),
+                                         ("100301", "gfx1031"), ("90402", "gfx942"),
+                                         ("120001", "gfx1201"), ("0", None)])
+def test_kfd_gfx_target_version(version, gfx):
+    properties = f"cpu_cores_count 0\nsimd_count 192\ngfx_target_version {version}\nmax_waves 32\n"
+    assert gfx_from_kfd(properties) == gfx
+    assert gfx_from_kfd("garbage") is None
+
+
+def test_amd_from_a_kfd_topology_tree(tmp_path):
+    for node, version in (("0", "0"), ("1", "100300"), ("2", "100300")):
+        (tmp_path / node).mkdir()
+        (tmp_path / node / "properties").write_text(f"gfx_target_version {version}\n")
+    assert [g.gfx for g in probe_amd(1.0, tmp_path)] == ["gfx1030"]
 
 
 def test_sycl_ls():
