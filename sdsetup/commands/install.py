@@ -16,6 +16,9 @@ ORDER = 20
 
 def add_install_arguments(parser: argparse.ArgumentParser) -> None:
     """The options ``install`` and ``up`` share."""
+    # Also accepted after the command (`sdsetup install --home DIR`); SUPPRESS keeps a --home
+    # given before the command from being reset to None.
+    parser.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS, help=t("core.opt_home"))
     parser.add_argument("--mirror", metavar="NAME|URL|auto", help=t("install.opt_mirror"))
     parser.add_argument("--variant", metavar="VARIANT", help=t("install.opt_variant"))
     parser.add_argument("--python", metavar="PATH", type=Path, help=t("install.opt_python"))
