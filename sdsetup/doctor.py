@@ -138,10 +138,9 @@ def check_gpus(d: DoctorInput) -> Iterable[Check]:
         yield Check("gpu", OK, _m("check.gpu_none"))
     for i, gpu in enumerate(gpus):
         memory = f"{gpu.memory_mib} MiB" if gpu.memory_mib else "?"
-        detail = (f"sm_{gpu.capability}" if gpu.capability is not None
-                  else gpu.gfx or "")
-        yield Check(f"gpu.{i}", OK, _m("check.gpu", vendor=gpu.vendor, name=gpu.name,
-                                       memory=memory, detail=detail))
+        arch = f"sm_{gpu.capability}" if gpu.capability is not None else gpu.gfx
+        yield Check(f"gpu.{i}", OK, _m("check.gpu", name=gpu.name, memory=memory,
+                                       detail=f", {arch}" if arch else ""))
     if d.facts.nvidia_driver:
         yield Check("driver", OK, _m("check.driver", driver=d.facts.nvidia_driver,
                                      cuda=d.facts.cuda_driver or "?",

@@ -188,29 +188,39 @@ def _choose_cuda(facts: MachineFacts, releases: list[Release]) -> VariantChoice:
             continue
         best, why = _best_cuda(passing, facts)
         reasons.append(why)
-        reasons += [p for v, p in problems.items() if p is not None and cuda_of(v) > cuda_of(best)]
-        if index > 0:
+        if index == 0:
+            reasons += [p for v, p in problems.items()
+                        if p is not None and cuda_of(v) > cuda_of(best)]
+        else:
             reasons.append(Message("doctor.reason.older_release", {
                 "version": release.version, "newest": releases[0].version}))
             reasons += newest_problems
+            need = _driver_needed(facts, releases[0])
+            if need:
+                reasons.append(Message("doctor.reason.newest_needs", {
+                    "need": need, "newest": releases[0].version}))
         return _choice(best, release.version, facts, True, reasons)
     return _cuda_nothing_fits(facts, releases, reasons + newest_problems)
 
 
+def _driver_needed(facts: MachineFacts, release: Release) -> str | None:
+    """The oldest driver that runs some CUDA build of ``release`` on these GPUs, if any does."""
+    windows = facts.platform.os == "windows" or facts.platform.wsl
+    floors = [_driver_floor(v, windows) for v in _variants_here(release, facts, "cu")
+              if all(g.capability is None or ARCHS[v].runs(g.capability)
+                     for g in facts.nvidia_gpus)]
+    return min((f for f in floors if f), key=version_key, default=None)
+
+
 def _cuda_nothing_fits(facts: MachineFacts, releases: list[Release],
                        reasons: list[Message]) -> VariantChoice:
-    windows = facts.platform.os == "windows" or facts.platform.wsl
-    newest = _variants_here(releases[0], facts, "cu") if releases else []
-    runnable_arch = [v for v in newest
-                     if all(g.capability is None or ARCHS[v].runs(g.capability)
-                            for g in facts.nvidia_gpus)]
-    if runnable_arch:
-        need = min((_driver_floor(v, windows) or "?" for v in runnable_arch), key=version_key)
+    need = _driver_needed(facts, releases[0])
+    if need:
         reasons.append(Message("doctor.reason.update_driver", {
             "driver": facts.nvidia_driver or "?", "need": need}))
     else:
         reasons.append(Message("doctor.reason.gpu_unsupported"))
-    return _choice("cpu", releases[0].version if releases else "", facts, False, reasons)
+    return _choice("cpu", releases[0].version, facts, False, reasons)
 
 
 # --- AMD, Intel, CPU ---------------------------------------------------------------------------

@@ -54,7 +54,7 @@ EN: dict[str, str] = {
     "doctor.check.probe_error": "{probe} failed: {detail}",
     "doctor.check.gpu_none": "no supported GPU found; torch will run on the CPU (slow: minutes "
     "per image)",
-    "doctor.check.gpu": "{vendor} {name}, {memory} {detail}",
+    "doctor.check.gpu": "{name}, {memory}{detail}",
     "doctor.check.driver": "NVIDIA driver {driver}, supports CUDA up to {cuda} (from {source})",
     "doctor.check.variant": "torch build {variant}, torch {version}, device {device}",
     "doctor.check.variant_none": "no torch build fits this machine (planned: {variant})",
@@ -103,6 +103,7 @@ EN: dict[str, str] = {
     "architectures ({archs})",
     "doctor.reason.older_release": "torch {version} chosen because no CUDA build of the newest "
     "supported torch, {newest}, runs here:",
+    "doctor.reason.newest_needs": "to get torch {newest}, update the NVIDIA driver to >= {need}",
     "doctor.reason.update_driver": "driver {driver} is too old for every supported CUDA build: "
     "update the NVIDIA driver to >= {need}, or use --variant cpu",
     "doctor.reason.gpu_unsupported": "no supported torch build has kernels for this GPU; use "
@@ -170,7 +171,7 @@ ZH: dict[str, str] = {
     "doctor.check.probe_garbage": "{probe} 的输出无法识别：{detail}",
     "doctor.check.probe_error": "{probe} 执行失败：{detail}",
     "doctor.check.gpu_none": "未发现受支持的显卡；torch 将在 CPU 上运行（很慢：每张图需要数分钟）",
-    "doctor.check.gpu": "{vendor} {name}，{memory} {detail}",
+    "doctor.check.gpu": "{name}，{memory}{detail}",
     "doctor.check.driver": "NVIDIA 驱动 {driver}，最高支持 CUDA {cuda}（来自 {source}）",
     "doctor.check.variant": "torch 版本类型 {variant}，torch {version}，设备 {device}",
     "doctor.check.variant_none": "没有适合本机的 torch 版本（原计划：{variant}）",
@@ -203,6 +204,7 @@ ZH: dict[str, str] = {
     "doctor.reason.driver_too_old": "跳过 {variant}：需要 NVIDIA 驱动 >= {need}，本机为 {driver}",
     "doctor.reason.arch_missing": "跳过 {variant}：{gpu}（{sm}）不在其编译的架构中（{archs}）",
     "doctor.reason.older_release": "选择 torch {version}，因为最新受支持的 torch {newest} 没有能在本机运行的 CUDA 版本：",
+    "doctor.reason.newest_needs": "如需 torch {newest}，请将 NVIDIA 驱动更新到 >= {need}",
     "doctor.reason.update_driver": "驱动 {driver} 对所有受支持的 CUDA 版本都太旧：请将 NVIDIA "
     "驱动更新到 >= {need}，或使用 --variant cpu",
     "doctor.reason.gpu_unsupported": "没有任何受支持的 torch 版本包含这块显卡的内核；请使用 --variant cpu",
