@@ -11,6 +11,7 @@ from typing import Any
 
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.i18n import t
+from sdsetup.install import human_size
 from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
@@ -73,15 +74,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _no_action(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def _config(path: Path) -> dict[str, Any]:

@@ -23,17 +23,16 @@ from sdsetup.models.arch import Architecture, detect_architecture, families_conf
 from sdsetup.models.civitai import CivitaiClient, CivitaiVersion, choose_file
 from sdsetup.models.errors import CivitaiError, ModelError, UnsafeFile
 from sdsetup.models.hashcache import HashCache
-from sdsetup.models.library import CIVITAI_SIDECAR, PREVIEW_SIDECAR, SDSETUP_KEY
-from sdsetup.models.placement import Layout, folder, route, sidecar, target_name
+from sdsetup.models.library import (
+    CIVITAI_SIDECAR, PREVIEW_SIDECAR, SDSETUP_KEY, read_civitai_sidecar,
+)
+from sdsetup.models.placement import FOLDERS, Layout, folder, route, sidecar, target_name
 from sdsetup.models.refs import CivitaiRef, HfRef, Reference, UrlRef
 from sdsetup.models.safety import SAFETENSORS, check_allowed, file_format, validator
 from sdsetup.safetensors_header import read_header
 
 STAGING = ".incoming"  # under models/: same filesystem as the final folders, hidden from `list`
 
-# Architecture kinds that name a placement type directly.
-_KIND_TO_TYPE = {"checkpoint": "checkpoint", "lora": "lora", "embedding": "embedding",
-                 "vae": "vae", "controlnet": "controlnet", "upscaler": "upscaler"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,8 @@ class Wanted:
     sha256: str | None
     size: int | None
     base_model: str | None = None
-    metadata: Mapping[str, Any] | None = field(default=None, repr=False)
+    file_id: int | None = None  # Civitai's; None for other sources
+    metadata: Mapping[str, Any] | None = field(default=None, repr=False)  # the version, verbatim
     preview_url: str | None = None
 
 
@@ -93,11 +93,9 @@ def wanted_from_civitai(version: CivitaiVersion, options: GetOptions) -> tuple[W
     chosen = choose_file(version, options.file)
     name = target_name(options.name or chosen.name)
     kind = options.type or route(version.model_type, chosen.type)
-    metadata = {**version.raw, SDSETUP_KEY: {"file_id": chosen.id, "sha256": chosen.sha256,
-                                              "source": "civitai"}}
     wanted = Wanted(name=name, fmt=file_format(name, chosen.format), type=kind,
                     sha256=chosen.sha256, size=chosen.size, base_model=version.base_model,
-                    metadata=metadata, preview_url=version.image_url)
+                    file_id=chosen.id, metadata=version.raw, preview_url=version.image_url)
     return wanted, chosen.id
 
 
@@ -118,6 +116,17 @@ def destination(wanted: Wanted, options: GetOptions) -> Path:
     return folder(options.layout, wanted.type) / wanted.name
 
 
+def _expected(wanted: Wanted, dest: Path) -> str | None:
+    """The published hash, else the one recorded when this same Civitai file was installed."""
+    if wanted.sha256 or wanted.file_id is None:
+        return wanted.sha256
+    recorded = read_civitai_sidecar(dest)
+    own = recorded.get(SDSETUP_KEY) if isinstance(recorded, dict) else None
+    if isinstance(own, dict) and own.get("file_id") == wanted.file_id:
+        return own.get("sha256")
+    return None
+
+
 def _already_there(dest: Path, sha256: str | None, cache: HashCache) -> bool:
     """True when ``dest`` holds this very file; a different file there is never overwritten."""
     if not dest.exists():
@@ -134,13 +143,19 @@ def _inspect(path: Path, fmt: str) -> Architecture | None:
     return detect_architecture(header.shapes(), header.metadata)
 
 
-def _label_warnings(wanted: Wanted, kind: str, arch: Architecture | None) -> list[SdsetupError]:
-    """Sites mislabel files: say so, but keep the user's or the site's choice."""
-    if arch is None:
-        return []
+def _warnings(wanted: Wanted, kind: str, arch: Architecture | None) -> list[SdsetupError]:
+    """What the user should know: no hash to check, or labels that disagree with the weights.
+
+    Sites mislabel files, so a disagreement is reported but the user's or the site's choice kept.
+    """
     found: list[SdsetupError] = []
-    detected_type = _KIND_TO_TYPE.get(arch.kind)
-    if detected_type and detected_type != kind:
+    if not wanted.sha256:
+        found.append(ModelError("models.warn_unverified", name=wanted.name))
+    if arch is None:
+        return found
+    if arch.kind == "unknown" and wanted.type is None:
+        found.append(ModelError("models.warn_unknown_kind", name=wanted.name))
+    if arch.kind in FOLDERS and arch.kind != kind:
         found.append(ModelError("models.warn_kind", detected=arch.kind, declared=kind))
     declared = family_of_base_model(wanted.base_model)
     if families_conflict(arch.family, declared):
@@ -155,13 +170,15 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     os.replace(temp, path)
 
 
-def _sidecars(dest: Path, wanted: Wanted, options: GetOptions) -> tuple[list[Path],
-                                                                        list[SdsetupError]]:
+def _sidecars(dest: Path, sha256: str, wanted: Wanted, options: GetOptions
+              ) -> tuple[list[Path], list[SdsetupError]]:
+    """The version metadata (plus which file and its hash, for ``verify``) and the preview."""
     written: list[Path] = []
     warnings: list[SdsetupError] = []
     if wanted.metadata is not None:
         info = sidecar(dest, CIVITAI_SIDECAR)
-        _write_json(info, wanted.metadata)
+        own = {"file_id": wanted.file_id, "sha256": sha256, "published": bool(wanted.sha256)}
+        _write_json(info, {**wanted.metadata, SDSETUP_KEY: own})
         written.append(info)
     if wanted.preview_url:
         preview = sidecar(dest, PREVIEW_SIDECAR)
@@ -201,7 +218,7 @@ def install(wanted: Wanted, source: Callable[[], Source], options: GetOptions,
     staged = wanted.type is None and options.dest is None
     if staged:
         dest.unlink(missing_ok=True)  # a leftover of an interrupted move; its .part is kept
-    already = not staged and _already_there(dest, wanted.sha256, cache)
+    already = not staged and _already_there(dest, _expected(wanted, dest), cache)
     if not already:
         fetch(DownloadItem((source(),), dest, sha256=wanted.sha256, size=wanted.size,
                            validate=validator(wanted.fmt)),
@@ -209,17 +226,14 @@ def install(wanted: Wanted, source: Callable[[], Source], options: GetOptions,
         if wanted.sha256:
             cache.remember(dest, wanted.sha256)
     arch = _inspect(dest, wanted.fmt)
-    kind = wanted.type or _KIND_TO_TYPE.get(arch.kind if arch else "", "other")
+    kind = wanted.type or (arch.kind if arch and arch.kind in FOLDERS else "other")
     if staged:
         dest, already = _settle(dest, folder(options.layout, kind) / wanted.name, cache)
-    warnings = _label_warnings(wanted, kind, arch)
-    if not wanted.sha256:
-        warnings.append(ModelError("models.warn_unverified", name=wanted.name))
-    if arch is not None and arch.kind == "unknown" and wanted.type is None:
-        warnings.append(ModelError("models.warn_unknown_kind", name=wanted.name))
-    written, sidecar_warnings = _sidecars(dest, wanted, options)
-    return Installed(dest, kind, arch, cache.sha256(dest), dest.stat().st_size, already,
-                     tuple(written), tuple(warnings + sidecar_warnings))
+    warnings = _warnings(wanted, kind, arch)
+    sha = cache.sha256(dest)
+    written, sidecar_warnings = _sidecars(dest, sha, wanted, options)
+    return Installed(dest, kind, arch, sha, dest.stat().st_size, already, tuple(written),
+                     tuple(warnings + sidecar_warnings))
 
 
 def get_civitai(ref: CivitaiRef, client: CivitaiClient, options: GetOptions,

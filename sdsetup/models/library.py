@@ -74,7 +74,8 @@ def expected_sha256(metadata: Any, file_name: str) -> str | None:
     return None
 
 
-def _read_sidecar(path: Path) -> Any:
+def read_civitai_sidecar(path: Path) -> Any:
+    """The ``<stem>.civitai.json`` beside a model, parsed, or None."""
     try:
         return json.loads(sidecar(path, CIVITAI_SIDECAR).read_text("utf-8"))
     except (OSError, ValueError):
@@ -91,7 +92,7 @@ def describe(kind: str, path: Path, cache: HashCache, *, hash_now: bool,
              fresh: bool = False) -> ModelEntry:
     """One file's entry; hashes it only when ``hash_now`` (else uses what the cache knows)."""
     size = path.stat().st_size
-    expected = expected_sha256(_read_sidecar(path), path.name)
+    expected = expected_sha256(read_civitai_sidecar(path), path.name)
     fmt = file_format(path.name)
     arch, problem = None, None
     try:

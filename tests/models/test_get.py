@@ -240,6 +240,9 @@ def test_unpublished_hash_is_a_warning(civitai, civitai_env, run_cli):
     civitai.add(_version(11, "LORA", [FakeFile(111, "a.safetensors", LORA, publish_hash=False)]))
     result = run_cli("models", "get", "civitai:110@11", env=civitai_env)
     assert result.returncode == 0 and "no SHA-256 is published" in result.stderr
+    # The hash recorded at install time recognises the same file on the next run.
+    again = _json(run_cli("models", "get", "civitai:110@11", "--json", env=civitai_env))
+    assert again["already_installed"] is True and len(civitai.downloads()) == 1
 
 
 def test_existing_different_file_is_never_overwritten(civitai, civitai_env, run_cli, sdsetup_home):
