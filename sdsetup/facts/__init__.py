@@ -10,11 +10,13 @@ kernel module), ``accel`` (AMD, Intel, Apple).
 
 Overrides: ``SDSETUP_CUDA_DRIVER_VERSION`` (e.g. ``550.54.14``) stands in for the detected NVIDIA
 driver, as uv's ``UV_CUDA_DRIVER_VERSION`` does; it is how to plan an install for another machine.
+A value that is not a driver version is a :class:`~sdsetup.errors.UsageError`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -22,11 +24,12 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from sdsetup.errors import UsageError
 from sdsetup.facts.accel import apple_gpu, probe_amd, probe_intel
 from sdsetup.facts.model import (DiskInfo, Gpu, MachineFacts, PipConfig, PlatformInfo, ProbeIssue,
                                  Proxy, PythonInfo)
 from sdsetup.facts.network import probe_pip_config, probe_proxy, proxies_from
-from sdsetup.facts.nvidia import NvidiaFacts, parse_proc_version, probe_nvidia_smi, SmiParseError
+from sdsetup.facts.nvidia import NvidiaFacts, SmiParseError, parse_proc_version, probe_nvidia_smi
 from sdsetup.facts.system import probe_disk, probe_git, probe_platform, probe_python
 from sdsetup.home import Home
 from sdsetup.torch_tables import driver_max_cuda
@@ -50,6 +53,14 @@ def find_nvidia_smi(platform: PlatformInfo, environ: Mapping[str, str]) -> str |
     else:
         return None
     return str(candidate) if candidate.is_file() else None
+
+
+def driver_from_env(environ: Mapping[str, str]) -> str | None:
+    value = environ.get(DRIVER_ENV, "").strip()
+    if value and not re.fullmatch(r"\d+(\.\d+){0,2}", value):
+        raise UsageError("doctor.driver_env_invalid", hint="doctor.hint_driver_env",
+                         var=DRIVER_ENV, value=value)
+    return value or None
 
 
 def _read_proc_version() -> str | None:
@@ -78,6 +89,7 @@ def merge_nvidia(smi: NvidiaFacts, proc_driver: str | None, env_driver: str | No
 def gather_facts(home: Home, timeout: float = 2.0,
                  environ: Mapping[str, str] | None = None) -> MachineFacts:
     env = os.environ if environ is None else environ
+    env_driver = driver_from_env(env)
     deadline = time.monotonic() + timeout
     platform = probe_platform(env)
     smi = find_nvidia_smi(platform, env)
@@ -109,7 +121,7 @@ def gather_facts(home: Home, timeout: float = 2.0,
         else:
             results[name] = future.result()
     nvidia: NvidiaFacts = results.get("nvidia-smi") or NvidiaFacts()
-    driver, cuda, source = merge_nvidia(nvidia, results.get("proc"), env.get(DRIVER_ENV), platform)
+    driver, cuda, source = merge_nvidia(nvidia, results.get("proc"), env_driver, platform)
     return MachineFacts(
         platform=platform,
         python=probe_python(),

@@ -13,6 +13,9 @@ EN: dict[str, str] = {
     "rocm6.4, xpu, … (env: SDSETUP_TORCH_VARIANT)",
     "doctor.variant_unknown": "unknown torch variant {variant!r} (from {source}); known: {known}",
     "doctor.hint_variant": "sdsetup doctor",
+    "doctor.driver_env_invalid": "{var}={value!r} is not an NVIDIA driver version "
+    "(expected e.g. 550.54.14)",
+    "doctor.hint_driver_env": "{var}=550.54.14 sdsetup doctor",
     "doctor.log_unreadable": "cannot read the log {path}: {reason}",
     "doctor.hint_log": "sdsetup doctor --log console-log.txt",
     # report frame
@@ -139,6 +142,8 @@ ZH: dict[str, str] = {
     "（环境变量：SDSETUP_TORCH_VARIANT）",
     "doctor.variant_unknown": "未知的 torch 版本类型 {variant!r}（来自 {source}）；可选值：{known}",
     "doctor.hint_variant": "sdsetup doctor",
+    "doctor.driver_env_invalid": "{var}={value!r} 不是 NVIDIA 驱动版本号（应形如 550.54.14）",
+    "doctor.hint_driver_env": "{var}=550.54.14 sdsetup doctor",
     "doctor.log_unreadable": "无法读取日志 {path}：{reason}",
     "doctor.hint_log": "sdsetup doctor --log console-log.txt",
     "doctor.title": "sdsetup 体检 — 主目录：{home}",

@@ -135,6 +135,12 @@ def test_unknown_variant_from_flag_and_env(run_cli):
     assert "Traceback" not in flag.stderr + env.stderr
 
 
+def test_bad_driver_override_says_which_variable(run_cli):
+    out = run_cli("doctor", env={"SDSETUP_CUDA_DRIVER_VERSION": "latest"})
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "SDSETUP_CUDA_DRIVER_VERSION='latest' is not an NVIDIA driver version" in out.stderr
+
+
 def test_variant_override_and_driver_override(run_cli, fake_smi):
     rc, report = doctor_json(run_cli, "--variant", "cu130",
                              env=fake_smi(**capture("c-550-rtx3070ti")))

@@ -10,7 +10,7 @@ from sdsetup.torch_backend import (VARIANT_ENV, choose_variant, cuda_of, parse_v
                                    variant_from_env)
 from sdsetup.torch_tables import ARCHS, SUPPORTED, driver_max_cuda
 
-from .conftest import LINUX, MAC_ARM, MAC_INTEL, WINDOWS, WSL, facts, nvidia
+from .conftest import MAC_ARM, MAC_INTEL, WINDOWS, WSL, facts, nvidia
 
 RTX3070TI = nvidia("NVIDIA GeForce RTX 3070 Ti Laptop GPU", "8.6")
 RTX4070 = nvidia("NVIDIA GeForce RTX 4070", "8.9")
