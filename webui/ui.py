@@ -134,11 +134,14 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                         sampler = gr.Dropdown(sampler_names, value="DPM++ 2M", label=tr("run.ui_sampler"))
                         schedule = gr.Dropdown(schedule_labels, value="Automatic",
                                                label=tr("run.ui_schedule"))
-                    steps = gr.Slider(*LIMITS["steps"], value=20, step=1, label=tr("run.ui_steps"))
+                    steps = gr.Slider(*LIMITS["steps"], value=20, step=1, label=tr("run.ui_steps"),
+                                      elem_id="steps")
                     cfg = gr.Slider(1, LIMITS["cfg_scale"][1], value=7, step=0.5, label=tr("run.ui_cfg"))
                     with gr.Row():
-                        width = gr.Slider(*LIMITS["width"], value=512, step=8, label=tr("run.ui_width"))
-                        height = gr.Slider(*LIMITS["height"], value=512, step=8, label=tr("run.ui_height"))
+                        width = gr.Slider(*LIMITS["width"], value=512, step=8, label=tr("run.ui_width"),
+                                          elem_id="width")
+                        height = gr.Slider(*LIMITS["height"], value=512, step=8, label=tr("run.ui_height"),
+                                           elem_id="height")
                     with gr.Row():
                         seed = gr.Number(value=-1, precision=0, label=tr("run.ui_seed"))
                         batch_size = gr.Slider(*LIMITS["batch_size"], value=1, step=1,

@@ -1,0 +1,84 @@
+"""Clients written by others, unchanged: webuiapi (A1111 API), gradio_client and a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import webuiapi
+from gradio_client import Client
+from PIL import Image
+
+from conftest import start_server, stop_server
+from sdsetup.i18n import t
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Set SDSETUP_SCREENSHOTS to a folder to keep the page screenshots for a human look.
+SCREENSHOTS = Path(os.environ.get("SDSETUP_SCREENSHOTS", "/nonexistent"))
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def test_webuiapi_lists_sets_generates_and_polls(server):
+    port = int(server.url.rstrip("/").rsplit(":", 1)[1])
+    api = webuiapi.WebUIApi(host="127.0.0.1", port=port, sampler="Euler a", steps=2)
+    names = api.util_get_model_names()
+    assert sorted(n.split(" [")[0] for n in names) == ["other.safetensors", "tiny.safetensors"]
+    api.util_set_model("tiny")
+    assert api.util_get_current_model().startswith("tiny.safetensors [")
+    result = api.txt2img(prompt="a cat", width=64, height=64, seed=42)
+    assert isinstance(result.image, Image.Image) and result.image.size == (64, 64)
+    assert result.info["all_seeds"] == [42] and result.parameters["prompt"] == "a cat"
+    assert api.get_progress()["state"]["job_count"] == 0
+    assert api.interrupt() == {}
+
+
+def test_gradio_client_calls_the_page_function(server):
+    client = Client(server.url, verbose=False)
+    gallery, info, status = client.predict(
+        None, "a cat", "", "Euler", "Automatic", 2, 7, 64, 64, 5, 1, 1, 1, api_name="/txt2img")
+    assert len(gallery) == 1 and info.startswith("a cat\nSteps: 2, Sampler: Euler")
+    assert Image.open(gallery[0]["image"]).size == (64, 64)
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def page_server(request, server, tmp_path, tiny_checkpoints):
+    """The shared English server, or a Chinese one started for this test."""
+    if request.param == "en":
+        yield request.param, server
+        return
+    chinese = start_server(tmp_path / "home", [tiny_checkpoints["tiny"]], lang="zh_CN")
+    yield request.param, chinese
+    stop_server(chinese)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no chromium binary: apt-get install chromium")
+def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    lang, running = page_server
+    button = t("run.ui_generate", lang=lang)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(running.url, wait_until="networkidle")
+            page.locator("#prompt textarea").fill("a red apple")
+            for slider, value in (("steps", "2"), ("width", "64"), ("height", "64")):
+                box = page.locator(f"#{slider} input[type=number]")
+                box.fill(value)
+                box.press("Enter")
+            page.get_by_role("button", name=button, exact=True).click()
+            image = page.locator("#gallery img").first
+            try:
+                image.wait_for(state="visible", timeout=60_000)
+            finally:
+                page.screenshot(path=str(SCREENSHOTS / f"ui-{lang}.png") if SCREENSHOTS.is_dir()
+                                else str(tmp_path / "ui.png"), full_page=True)
+            assert image.evaluate("img => img.naturalWidth") == 64
+            assert "Steps: 2" in page.locator("textarea").last.input_value()
+        finally:
+            browser.close()
