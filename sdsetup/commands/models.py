@@ -54,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     get_parser.add_argument("--connections", metavar="N", type=int,
                             help=t("models.opt_connections"))
     get_parser.add_argument("--json", action="store_true", help=t("models.opt_json_get"))
+    get_parser.add_argument("--progress", action="store_true", default=None,
+                            help=t("models.opt_progress"))
     _models_dir_option(get_parser)
     get_parser.set_defaults(func=run_get)
 
@@ -113,7 +115,8 @@ def _report_installed(done: Installed, as_json: bool) -> None:
         print(json.dumps(done.as_json(), ensure_ascii=False))
         return
     family = done.arch.family if done.arch else "-"
-    key = "models.already_installed" if done.already else "models.installed"
+    key = "models.already_installed" if done.already else (
+        "models.installed" if done.verified else "models.installed_unverified")
     print(t(key, path=str(done.path), type=done.type, family=family,
             size=human_size(done.size), autov2=done.sha256[:10].upper()))
     for path in done.sidecars:
@@ -138,7 +141,7 @@ def run_get(args: argparse.Namespace, ctx) -> int:
                          hf_token=os.environ.get("HF_TOKEN") or None, file=args.file, type=kind,
                          dest=args.dest.expanduser().absolute() if args.dest else None,
                          name=args.name, allow_pickle=args.allow_pickle,
-                         connections=args.connections)
+                         connections=args.connections, progress=args.progress)
     cache = _cache(ctx)
     try:
         with CivitaiClient(civitai.api_base(civitai_mirror, os.environ), token) as client:

@@ -65,6 +65,9 @@ EN: dict[str, str] = {
     "models.opt_rehash": "ignore cached hashes and read every file again",
     # results
     "models.installed": "placed {path}\n  {type}, {family}, {size}, SHA-256 checked, AutoV2 {autov2}",
+    "models.installed_unverified": "placed {path}\n  {type}, {family}, {size}, AutoV2 {autov2} "
+                                   "(no published SHA-256 to check against)",
+    "models.opt_progress": "show progress bars even when stderr is not a terminal (for front ends)",
     "models.already_installed": "already installed: {path}\n  {type}, {family}, {size}, AutoV2 "
                                 "{autov2}",
     "models.sidecar_written": "  + {path}",
@@ -214,6 +217,9 @@ ZH: dict[str, str] = {
                                  "所有文件。",
     "models.opt_rehash": "忽略缓存的哈希，重新读取所有文件",
     "models.installed": "已放置 {path}\n  {type}，{family}，{size}，SHA-256 已校验，AutoV2 {autov2}",
+    "models.installed_unverified": "已放置 {path}\n  {type}，{family}，{size}，AutoV2 {autov2}"
+                                   "（没有公布的 SHA-256 可供校验）",
+    "models.opt_progress": "即使标准错误输出不是终端也显示进度条（供前端使用）",
     "models.already_installed": "已经安装：{path}\n  {type}，{family}，{size}，AutoV2 {autov2}",
     "models.sidecar_written": "  + {path}",
     "models.warning_prefix": "警告：",

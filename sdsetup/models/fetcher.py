@@ -73,6 +73,7 @@ class Installed:
     sha256: str
     size: int
     already: bool
+    verified: bool  # against a published hash (or the one recorded at install time)
     sidecars: tuple[Path, ...] = ()
     warnings: tuple[SdsetupError, ...] = ()
 
@@ -80,7 +81,7 @@ class Installed:
         arch = self.arch or Architecture()
         return {"path": str(self.path), "type": self.type, "family": arch.family,
                 "kind": arch.kind, "inpainting": arch.inpainting, "sha256": self.sha256,
-                "size": self.size, "already_installed": self.already,
+                "size": self.size, "already_installed": self.already, "verified": self.verified,
                 "sidecars": [str(p) for p in self.sidecars],
                 "warnings": [str(w) for w in self.warnings]}
 
@@ -232,7 +233,8 @@ def install(wanted: Wanted, source: Callable[[], Source], options: GetOptions,
     warnings = _warnings(wanted, kind, arch)
     sha = cache.sha256(dest)
     written, sidecar_warnings = _sidecars(dest, sha, wanted, options)
-    return Installed(dest, kind, arch, sha, dest.stat().st_size, already, tuple(written),
+    return Installed(dest, kind, arch, sha, dest.stat().st_size, already,
+                     bool(wanted.sha256 or already), tuple(written),
                      tuple(warnings + sidecar_warnings))
 
 

@@ -89,7 +89,7 @@ def test_file_choice_type_and_dest_overrides(civitai, civitai_env, run_cli, sdse
     civitai.add(_version(22, "Checkpoint", [
         FakeFile(222, "m.safetensors", CHECKPOINT), FakeFile(223, "m.vae.safetensors", vae,
                                                               type="VAE", primary=False)]))
-    by_id = _json(run_cli("models", "get", "civitai:220@22", "--file", "223", "--json",
+    by_id = _json(run_cli("models", "get", "urn:air:sd1:checkpoint:civitai:220@22+223", "--json",
                           env=civitai_env))
     assert Path(by_id["path"]) == sdsetup_home / "models" / "VAE" / "m.vae.safetensors"
     dest = tmp_path / "elsewhere"
@@ -97,6 +97,9 @@ def test_file_choice_type_and_dest_overrides(civitai, civitai_env, run_cli, sdse
                           "--json", env=civitai_env))
     assert Path(moved["path"]) == dest / "m.safetensors"
     assert any("looks like a checkpoint" in w for w in moved["warnings"])
+    by_name = _json(run_cli("models", "get", "https://civitai.com/api/download/models/22",
+                            "--file", "M.VAE.safetensors", "--json", env=civitai_env))
+    assert by_name["already_installed"] is True
     missing = run_cli("models", "get", "civitai:220@22", "--file", "nope.bin", env=civitai_env)
     assert missing.returncode == 1 and "222 (m.safetensors)" in missing.stderr
 
