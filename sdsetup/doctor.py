@@ -3,6 +3,16 @@
 Each check function takes a :class:`DoctorInput` and yields :class:`Check` results; :data:`CHECKS`
 is the ordered sequence the doctor runs, so a new check (the mirror check, say) is one more
 function added to it. Rendering as a table or as JSON lives in :mod:`sdsetup.doctor_render`.
+
+Errors of the doctor domain (all rendered by the CLI as ``error:``/``hint:``)::
+
+    SdsetupError
+    ├── UsageError                 unknown --variant / SDSETUP_TORCH_VARIANT value
+    │                              (torch_backend.parse_variant), malformed
+    │                              SDSETUP_CUDA_DRIVER_VERSION (facts.driver_from_env)
+    └── logdiag.LogReadError       the file given to --log cannot be read
+
+Probes never raise: what they cannot learn becomes a ``ProbeIssue`` and a warning here.
 """
 
 from __future__ import annotations
