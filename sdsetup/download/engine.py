@@ -283,26 +283,22 @@ class _Job:
     def _failed(self, mirror: Mirror, failed: Failed) -> None:
         rejected = failed.rejected
         reason = t(rejected.reason, **rejected.params)
-        now = time.monotonic()
         with self.lock:
             mirror.last_error = reason
             if rejected.refusal is Refusal.NO_RANGES:
                 mirror.ranges = False
-                return
-            if rejected.refusal is Refusal.CHANGED:
+            elif rejected.refusal is Refusal.CHANGED:
                 mirror.validator = None
                 self.pieces.restart()
-                return
-            if (rejected.refusal is Refusal.GONE
+            elif (rejected.refusal is Refusal.GONE
                     or rejected.refusal is Refusal.REFRESH and not self._refresh(mirror)):
                 mirror.gone = reason
                 mirror.status = rejected.status
-            elif rejected.refusal is Refusal.RETRY:
-                self._back_off(mirror, rejected.retry_after, failed.progressed, now)
-            if self.pool.all_gone():
-                self._fail(self._all_failed())
-            elif self.no_progress > self.tuning.max_no_progress:
-                self._fail(self._all_failed())
+            else:
+                self._back_off(mirror, rejected.retry_after, failed.progressed, time.monotonic())
+            hopeless = self.pool.all_gone() or self.no_progress > self.tuning.max_no_progress
+        if hopeless:
+            self._fail(self._all_failed())
 
     def _back_off(self, mirror: Mirror, retry_after: float | None, progressed: bool,
                   now: float) -> None:

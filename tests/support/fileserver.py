@@ -125,7 +125,8 @@ class FileServer:
         handler = type("Handler", (_Handler,), {"state": self._state})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     @property
     def files(self) -> dict[str, bytes]:
