@@ -61,12 +61,15 @@ class CivitaiVersion:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """429s are slowed down for; 5xx are retried sooner. The API sends no Retry-After usually."""
+    """Civitai's limiter counts every request, so a 429 is waited out longer than a 5xx. The API
+    rarely sends Retry-After; when it does, it is followed up to ``retry_after_cap``."""
 
     attempts_429: int = 6
     attempts_5xx: int = 4
+    base_429: float = 2.0
     base: float = 1.0
     cap: float = 30.0
+    retry_after_cap: float = 120.0
 
 
 def api_base(mirror_civitai: str | None, environ: Mapping[str, str]) -> str:
@@ -243,6 +246,19 @@ class CivitaiClient:
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._token else {}
 
+    def _attempts(self, status: int) -> int:
+        if status == 429:
+            return self._policy.attempts_429
+        return self._policy.attempts_5xx if status >= 500 else 1
+
+    def _delay(self, status: int, failures: int, retry_after: str | None) -> float:
+        told = parse_retry_after(retry_after, time.time())
+        if told is not None:
+            return min(told, self._policy.retry_after_cap)
+        base = self._policy.base_429 if status == 429 else self._policy.base
+        # Jitter in [0.5, 1): never hammer, never wait much less than the schedule says.
+        return backoff_delay(failures, base, self._policy.cap, 0.5 + random.random() / 2)
+
     def _get(self, url: str, what: str, *, read_body: bool = True) -> httpx.Response:
         """GET with the token, retrying 429 slowly and 5xx sooner; refusals become errors.
 
@@ -259,14 +275,11 @@ class CivitaiClient:
                     response.read()
             except httpx.HTTPError as err:
                 raise CivitaiError("models.civitai_unreachable", hint="models.hint_civitai_proxy",
-                                   host=self.host, detail=type(err).__name__) from None
+                                   host=self.host, detail=str(err) or type(err).__name__) from None
             status = response.status_code
-            limit = self._policy.attempts_429 if status == 429 else self._policy.attempts_5xx
             failures += 1
-            if (status == 429 or status >= 500) and failures < limit:
-                wait = parse_retry_after(response.headers.get("Retry-After"), time.time())
-                self._sleep(wait if wait is not None else backoff_delay(
-                    failures, self._policy.base, self._policy.cap, 0.5 + random.random() / 2))
+            if failures < self._attempts(status):
+                self._sleep(self._delay(status, failures, response.headers.get("Retry-After")))
                 continue
             body = _body(response)
             raise refusal(status, body, what=what, has_token=bool(self._token),

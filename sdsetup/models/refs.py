@@ -57,9 +57,13 @@ _HF_URL_PATH = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/(?:resolve|blob)/(?P<rev>[^/
 _HF_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+_TOKEN_QUERY = re.compile(r"(?i)([?&](?:token|api_key|key)=)[^&#]*")
+
+
 def _bad(reference: str) -> BadReference:
+    # What the user pasted is echoed back, minus any token it carried.
     return BadReference("models.bad_reference", hint="models.hint_reference_forms",
-                        reference=reference)
+                        reference=_TOKEN_QUERY.sub(r"\1***", reference))
 
 
 def _int(value: str | None) -> int | None:

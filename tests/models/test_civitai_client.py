@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import pytest
 
@@ -12,7 +13,7 @@ from sdsetup.models.civitai import (
 from sdsetup.models.errors import CivitaiError
 from tests.models.civitai_lookalike import VERSION_TEMPLATE, FakeFile, FakeVersion
 
-QUICK = RetryPolicy(attempts_429=3, attempts_5xx=3, base=0.01, cap=0.02)
+QUICK = RetryPolicy(attempts_429=3, attempts_5xx=3, base_429=0.02, base=0.01, cap=0.04)
 
 
 @pytest.fixture
@@ -52,12 +53,15 @@ def test_5xx_is_retried_then_reported(civitai, lora):
 
 
 def test_retry_after_is_honoured(civitai, lora):
-    civitai.script("/api/v1/model-versions/11", (429, {}, {"Retry-After": "7"}), (503, {}))
+    civitai.script("/api/v1/model-versions/11", (429, {}, {"Retry-After": "7"}), (503, {}),
+                   (429, {}, {"Retry-After": "100000"}))
     sleeps: list[float] = []
-    with _client(civitai, sleeps=sleeps) as client:
+    patient = dataclasses.replace(QUICK, attempts_429=5, attempts_5xx=5)
+    with _client(civitai, sleeps=sleeps, policy=patient) as client:
         client.version(11)
     assert sleeps[0] == 7.0  # the server's word
     assert sleeps[1] <= QUICK.cap  # no Retry-After: the policy's backoff
+    assert sleeps[2] == QUICK.retry_after_cap  # an absurd wait is capped
 
 
 def test_resolve_reads_the_redirect_without_following_it(civitai, lora):

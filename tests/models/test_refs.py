@@ -51,6 +51,12 @@ def test_a_token_pasted_in_a_download_url_is_kept_but_never_shown():
     assert "abc-secret" not in repr(ref)
 
 
+def test_a_refused_reference_is_echoed_without_its_token():
+    with pytest.raises(BadReference) as caught:
+        parse_reference("https://civitai.com/api/download/oops?fileId=1&token=abc-secret")
+    assert "abc-secret" not in str(caught.value) and "token=***" in str(caught.value)
+
+
 BAD = [
     "", "hello", "civitai:", "civitai:abc", "civitai:0", "civitai:12@", "urn:air:sd1:checkpoint:foo:1@2",
     "urn:air:sd1:checkpoint:civitai:4201", "ftp://civitai.com/models/1", "https://civitai.com/images/55",
