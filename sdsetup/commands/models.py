@@ -17,7 +17,9 @@ from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
 from sdsetup.models.hashcache import CACHE_NAME, HashCache
 from sdsetup.models.hf import endpoint
-from sdsetup.models.library import BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files
+from sdsetup.models.library import (
+    BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files, shown_path,
+)
 from sdsetup.models.placement import FOLDERS, Layout, canonical_type
 from sdsetup.models.refs import parse_reference
 
@@ -160,9 +162,7 @@ def _table(entries: list[ModelEntry], layout: Layout) -> None:
     for entry in entries:
         arch = entry.arch
         family = "-" if arch is None else arch.family + (" inpaint" if arch.inpainting else "")
-        rows.append((str(entry.path.relative_to(layout.root))
-                     if entry.path.is_relative_to(layout.root) else str(entry.path),
-                     entry.type, family, human_size(entry.size), entry.autov2 or "-",
+        rows.append((shown_path(entry.path, layout), entry.type, family, human_size(entry.size), entry.autov2 or "-",
                      t(f"models.status_{entry.status}")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
     for row in rows:

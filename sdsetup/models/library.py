@@ -44,11 +44,22 @@ class ModelEntry:
         return self.sha256[:10].upper() if self.sha256 else None
 
 
+# Folders A1111 reads but sdsetup never writes to: found by `list`, not used for placement.
+_READ_ONLY_FOLDERS = (("lora", "LyCORIS"), ("upscaler", "RealESRGAN"), ("upscaler", "SwinIR"),
+                      ("upscaler", "DAT"))
+
+
+def _folders(layout: Layout) -> Iterator[tuple[str, Path]]:
+    for kind in FOLDERS:
+        yield kind, folder(layout, kind)
+    for kind, name in _READ_ONLY_FOLDERS:
+        yield kind, layout.models / name
+
+
 def model_files(layout: Layout) -> Iterator[tuple[str, Path]]:
     """Every model file under the known folders (subfolders too), with the folder's type."""
     seen: set[Path] = set()
-    for kind in FOLDERS:
-        base = folder(layout, kind)
+    for kind, base in _folders(layout):
         if not base.is_dir():
             continue
         for path in sorted(base.rglob("*")):
@@ -107,13 +118,17 @@ def describe(kind: str, path: Path, cache: HashCache, *, hash_now: bool,
     return ModelEntry(path, kind, size, arch, sha, expected, status, problem)
 
 
+def shown_path(path: Path, layout: Layout) -> str:
+    """Relative to the layout root (``models/Lora/x.safetensors``) when it is inside it."""
+    return str(path.relative_to(layout.root)) if path.is_relative_to(layout.root) else str(path)
+
+
 def entry_json(entry: ModelEntry, layout: Layout) -> dict[str, Any]:
     arch = entry.arch or Architecture()
     return {
         "name": entry.path.name,
         "path": str(entry.path),
-        "relative_path": str(entry.path.relative_to(layout.root))
-        if entry.path.is_relative_to(layout.root) else str(entry.path),
+        "relative_path": shown_path(entry.path, layout),
         "type": entry.type,
         "family": arch.family,
         "kind": arch.kind,

@@ -39,6 +39,7 @@ def a1111(tmp_path: Path) -> Path:
     _put(models / "VAE" / "changed.safetensors", LORA, "0" * 64)
     _put(models / "Lora" / ".incoming" / "hidden.safetensors", LORA)
     _put(models / "Lora" / "notes.txt", b"not a model")
+    _put(models / "LyCORIS" / "locon.safetensors", LORA)
     _put(tmp_path / "webui" / "embeddings" / "old.pt", b"\x80\x02" + b"\0" * 30)
     return models
 
@@ -52,7 +53,8 @@ def test_list_reads_headers_without_hashing(a1111, run_cli, sdsetup_home):
     assert result.returncode == 0, result.stderr
     rows = _by_name(json.loads(result.stdout))
     assert set(rows) == {"xl_style.safetensors", "inpaint.safetensors", "cut.safetensors",
-                         "changed.safetensors", "old.pt"}
+                         "changed.safetensors", "old.pt", "locon.safetensors"}
+    assert rows["locon.safetensors"]["type"] == "lora"
     assert (rows["xl_style.safetensors"]["type"], rows["xl_style.safetensors"]["family"]) == (
         "lora", "sdxl")
     assert rows["inpaint.safetensors"]["inpainting"] is True
@@ -68,7 +70,7 @@ def test_list_table_for_people(a1111, run_cli):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["NAME", "TYPE", "ARCHITECTURE"]
     assert any("models/Lora/sub/xl_style.safetensors" in line and "sdxl" in line for line in lines)
-    assert "5 file(s) not hashed yet" in result.stdout
+    assert "6 file(s) not hashed yet" in result.stdout
 
 
 def test_verify_hashes_compares_and_fails_on_bad_files(a1111, run_cli):
@@ -112,7 +114,7 @@ def test_verify_trusts_the_cache_only_while_size_and_mtime_hold(a1111, run_cli, 
 
 def test_summary_and_exit_status(a1111, run_cli):
     result = run_cli("models", "verify", "--models-dir", str(a1111))
-    assert "5 file(s) checked, 2 broken or changed" in result.stdout
+    assert "6 file(s) checked, 2 broken or changed" in result.stdout
     assert result.returncode == 1
 
 
