@@ -27,7 +27,7 @@ from typing import Any
 from sdsetup.errors import UsageError
 from sdsetup.facts.model import Gpu, MachineFacts
 from sdsetup.i18n import t
-from sdsetup.torch_tables import (ARCHS, HSA_OVERRIDE, KNOWN_VARIANTS, MINOR_COMPAT_DRIVER,
+from sdsetup.torch_tables import (HSA_OVERRIDE, KNOWN_VARIANTS, MINOR_COMPAT_DRIVER,
                                   FULL_COMPAT_DRIVER, ROCM_GFX, SUPPORTED, Release, version_key)
 
 VARIANT_ENV = "SDSETUP_TORCH_VARIANT"
@@ -123,7 +123,7 @@ def _driver_floor(variant: str, windows: bool) -> str | None:
     return pair[windows] if pair else None
 
 
-def _cuda_problem(variant: str, facts: MachineFacts) -> Message | None:
+def _cuda_problem(variant: str, release: Release, facts: MachineFacts) -> Message | None:
     """Why this CUDA build cannot run here (checks 1 and 2), or None when it can."""
     windows = facts.platform.os == "windows" or facts.platform.wsl
     floor = _driver_floor(variant, windows)
@@ -131,12 +131,18 @@ def _cuda_problem(variant: str, facts: MachineFacts) -> Message | None:
     if floor is None or driver is None or version_key(driver) < version_key(floor):
         return Message("doctor.reason.driver_too_old", {"variant": variant, "need": floor or "?",
                                                         "driver": driver or "?"})
-    arch = ARCHS.get(variant)
     for gpu in facts.nvidia_gpus:
-        if arch and gpu.capability is not None and not arch.runs(gpu.capability):
-            return Message("doctor.reason.arch_missing", {"variant": variant, "gpu": gpu.name,
-                                                          "sm": _sm(gpu), "archs": arch.describe()})
+        if not _runs(release, variant, gpu):
+            return Message("doctor.reason.arch_missing", {
+                "variant": variant, "gpu": gpu.name, "sm": _sm(gpu),
+                "archs": release.arch(variant).describe()})
     return None
+
+
+def _runs(release: Release, variant: str, gpu: Gpu) -> bool:
+    """Check 2; a GPU of unknown capability is given the benefit of the doubt (and a reason)."""
+    arch = release.arch(variant)
+    return arch is None or gpu.capability is None or arch.runs(gpu.capability)
 
 
 def _driver_cuda(facts: MachineFacts) -> tuple[int, int] | None:
@@ -180,7 +186,7 @@ def _choose_cuda(facts: MachineFacts, releases: list[Release]) -> VariantChoice:
     newest_problems: list[Message] = []
     for index, release in enumerate(releases):
         candidates = sorted(_variants_here(release, facts, "cu"), key=cuda_of, reverse=True)
-        problems = {v: _cuda_problem(v, facts) for v in candidates}
+        problems = {v: _cuda_problem(v, release, facts) for v in candidates}
         passing = [v for v, problem in problems.items() if problem is None]
         if index == 0:
             newest_problems = [p for p in problems.values() if p is not None]
@@ -207,8 +213,7 @@ def _driver_needed(facts: MachineFacts, release: Release) -> str | None:
     """The oldest driver that runs some CUDA build of ``release`` on these GPUs, if any does."""
     windows = facts.platform.os == "windows" or facts.platform.wsl
     floors = [_driver_floor(v, windows) for v in _variants_here(release, facts, "cu")
-              if all(g.capability is None or ARCHS[v].runs(g.capability)
-                     for g in facts.nvidia_gpus)]
+              if all(_runs(release, v, gpu) for gpu in facts.nvidia_gpus)]
     return min((f for f in floors if f), key=version_key, default=None)
 
 
@@ -281,7 +286,7 @@ def _forced(facts: MachineFacts, releases: list[Release], variant: str) -> Varia
     reasons = [Message("doctor.reason.override", {"variant": variant})]
     for release in releases:
         if release.has(variant, facts.platform.key, _python_key(facts)):
-            problem = _cuda_problem(variant, facts) if variant.startswith("cu") else None
+            problem = _cuda_problem(variant, release, facts) if variant.startswith("cu") else None
             if problem and facts.nvidia_driver:
                 return _choice(variant, release.version, facts, False, reasons + [problem])
             if variant.startswith("cu") and not facts.nvidia_driver:

@@ -8,7 +8,7 @@ index (``torch.cuda.get_arch_list()`` after install, or the index listing) befor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # --- 1. Driver minimums per CUDA build --------------------------------------------------------
 
@@ -59,12 +59,18 @@ def driver_max_cuda(driver: str, windows: bool) -> tuple[int, int] | None:
 # SASS targets (compute capability as major*10+minor) and the PTX target, per (torch series, tag).
 # A GPU runs a build when the build has SASS for the same major and a minor <= the GPU's, or PTX
 # for a capability <= the GPU's (the driver JIT-compiles it).
-# Sources: AUTOMATIC1111/stable-diffusion-webui#17296 quotes torch 2.1.2+cu121 and 2.7+cu128 (§2);
-# Stability Matrix's "compute capability < 7.5 -> cu126" rule (§1.5). The remaining rows are
-# UNVERIFIED: they extend those quotes to neighbouring releases, and CUDA 13 builds are assumed to
-# drop Maxwell, Pascal and Volta as the CUDA 13 toolkit itself does.
-_LEGACY_SASS = (50, 60, 70, 75, 80, 86, 90)  # 2.1.2+cu121 quote; assumed for cu118..cu126
-_BLACKWELL_SASS = (75, 80, 86, 90, 100, 120)  # 2.7+cu128 quote; assumed for cu128, cu129
+# Sources:
+# - AUTOMATIC1111/stable-diffusion-webui#17296 quotes torch 2.1.2+cu121 and 2.7+cu128 (§2);
+# - PyTorch's "Maxwell and Pascal architecture support removed in CUDA 12.8 and 12.9 builds"
+#   announcement (dev-discuss.pytorch.org, July 2025) and pytorch/pytorch#158700, which prints
+#   2.8+cu128's get_arch_list(): sm_70 sm_75 sm_80 sm_86 sm_90 sm_100 sm_120 compute_120;
+# - pytorch/pytorch#172352, the support matrix from 2.10 on: cu126 Maxwell..Hopper, cu128 and
+#   cu130 Turing..Blackwell (10.0, 12.0; cu130 with 12.0 PTX);
+# - PyTorch's .ci/manywheel/build_cuda.sh on the 2.11 branch, as quoted in
+#   jhj0517/Whisper-WebUI#653: "Only 12.6 includes legacy Maxwell/Pascal/Volta, -Hopper support".
+# cu118/cu124 are assumed to match the 2.1.2+cu121 quote; 2.13.0 is assumed to keep the 2.11 lists.
+_LEGACY_SASS = (50, 60, 70, 75, 80, 86, 90)
+_BLACKWELL_SASS = (75, 80, 86, 90, 100, 120)
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,7 @@ class ArchList:
         return " ".join(names + ([f"compute_{self.ptx}"] if self.ptx else []))
 
 
+# Per tag, as most releases build it; Release.archs holds a release's own exceptions.
 ARCHS: dict[str, ArchList] = {
     "cu118": ArchList(_LEGACY_SASS),
     "cu121": ArchList(_LEGACY_SASS),
@@ -90,8 +97,10 @@ ARCHS: dict[str, ArchList] = {
     "cu126": ArchList(_LEGACY_SASS),
     "cu128": ArchList(_BLACKWELL_SASS, ptx=120),
     "cu129": ArchList(_BLACKWELL_SASS, ptx=120),
-    "cu130": ArchList((75, 80, 86, 90, 100, 110, 120), ptx=120),
+    "cu130": ArchList(_BLACKWELL_SASS, ptx=120),
 }
+_VOLTA_BACK = ArchList((70,) + _BLACKWELL_SASS, ptx=120)  # 2.8 and 2.9 re-added sm_70 to cu128/9
+_NO_HOPPER = ArchList((50, 60, 70, 75, 80, 86))  # 2.11+ cu126
 
 # Compute capability by GPU name, for drivers whose nvidia-smi lacks the compute_cap field
 # (470 and older; shared/fixtures/nvidia-smi/SOURCES.txt). Patterns are matched in order against
@@ -149,6 +158,10 @@ class Release:
     version: str
     python: tuple[tuple[int, int], tuple[int, int]]  # oldest and newest CPython, inclusive
     variants: dict[str, frozenset[str]]  # variant -> platforms with a wheel
+    archs: dict[str, ArchList] = field(default_factory=dict)  # exceptions to ARCHS
+
+    def arch(self, variant: str) -> ArchList | None:
+        return self.archs.get(variant) or ARCHS.get(variant)
 
     def has(self, variant: str, platform: str, python: tuple[int, int]) -> bool:
         low, high = self.python
@@ -171,9 +184,10 @@ def _everywhere(cuda: tuple[str, ...], rocm: str) -> dict[str, frozenset[str]]:
 # ROCm wheels) and §8 (Python ranges); those are UNVERIFIED against the index itself.
 SUPPORTED: tuple[Release, ...] = (
     Release("2.13.0", ((3, 10), (3, 14)),
-            _everywhere(("cu126", "cu128", "cu130"), "rocm7.2")),
+            _everywhere(("cu126", "cu128", "cu130"), "rocm7.2"), {"cu126": _NO_HOPPER}),
     Release("2.8.0", ((3, 9), (3, 13)),
-            _everywhere(("cu126", "cu128", "cu129"), "rocm6.4")),
+            _everywhere(("cu126", "cu128", "cu129"), "rocm6.4"),
+            {"cu128": _VOLTA_BACK, "cu129": _VOLTA_BACK}),
     Release("2.7.1", ((3, 9), (3, 13)),
             _everywhere(("cu118", "cu126", "cu128"), "rocm6.3")),
     Release("2.6.0", ((3, 9), (3, 13)),

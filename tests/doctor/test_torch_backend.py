@@ -214,10 +214,25 @@ def test_tables_are_consistent():
         (r.version for r in SUPPORTED), key=lambda v: tuple(map(int, v.split("."))), reverse=True)
 
 
+def test_per_release_arch_exceptions():
+    titan_v = nvidia("NVIDIA TITAN V", "7.0")
+    h100 = nvidia("NVIDIA H100 80GB HBM3", "9.0")
+    by_version = {release.version: release for release in SUPPORTED}
+    assert by_version["2.8.0"].arch("cu128").runs(70)
+    assert not by_version["2.13.0"].arch("cu128").runs(70)
+    assert not by_version["2.13.0"].arch("cu126").runs(90)
+    # Volta on a 570 driver: 2.13.0's cu128 lacks sm_70, its cu126 has it.
+    assert choose_variant(facts(gpus=(titan_v,), driver="570.133.07", cuda="12.8")).variant \
+        == "cu126"
+    # Hopper on an old 12.x driver: 2.13.0's cu126 dropped sm_90, so cu128 runs by minor compat.
+    assert choose_variant(facts(gpus=(h100,), driver="550.54.14", cuda="12.4")).variant == "cu128"
+
+
 @pytest.mark.parametrize("variant,capability,runs", [
     ("cu126", 61, True), ("cu128", 61, False), ("cu128", 120, True), ("cu126", 120, False),
     ("cu126", 89, True),  # Ada runs sm_86 code: same major, lower minor
     ("cu130", 70, False), ("cu128", 121, True),  # sm_121 runs the compute_120 PTX
+    ("cu130", 61, False), ("cu130", 120, True),
 ])
 def test_arch_lists(variant, capability, runs):
     assert ARCHS[variant].runs(capability) is runs
