@@ -1,7 +1,7 @@
 """Measure mirrors in parallel and pick the best one per role (packages, torch, models).
 
 Each role gets one latency measurement and, where a real file is known, a small ranged read
-(64 KiB) whose speed ranks mirrors that answer. A lazy cache that redirects the read to its origin
+(256 KiB) whose speed ranks mirrors that answer. A lazy cache that redirects the read to its origin
 is a *miss*: it still works (bytes come from the origin) but it is not chosen for that role.
 """
 
@@ -15,11 +15,13 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
+from sdsetup.index import ACCEPT, parse_page
 from sdsetup.mirrors import DEFAULT, OFFICIAL_TORCH, Mirror, package_sources, remember_choice
 
 ROLES = ("packages", "torch", "models")
-PROBE_BYTES = 64 * 1024
+PROBE_BYTES = 256 * 1024
 PACKAGE_PROBE_PROJECT = "six"  # tiny, on every index, rarely yanked: a stable thing to read
 
 
@@ -53,7 +55,9 @@ def pick_best(results: Sequence[ProbeResult]) -> dict[str, str]:
 def probe_targets(mirror: Mirror, torch_file: str | None, variant: str) -> list[tuple[str, str]]:
     """(role, url) pairs worth measuring for one mirror; local or absent roles are skipped."""
     targets = []
-    web = [s for s in package_sources(mirror).indexes if urlsplit(s).scheme in ("http", "https")]
+    # A mirror without an index of its own would only measure pip's sources again.
+    own = not mirror.from_pip_config or mirror.name == DEFAULT
+    web = [s for s in package_sources(mirror).indexes if own and urlsplit(s).scheme in ("http", "https")]
     if web:
         targets.append(("packages", web[0].rstrip("/") + f"/{PACKAGE_PROBE_PROJECT}/"))
     base = mirror.torch_base(variant)
@@ -64,25 +68,36 @@ def probe_targets(mirror: Mirror, torch_file: str | None, variant: str) -> list[
     return targets
 
 
-def _measure(client: httpx.Client, mirror: Mirror, role: str, url: str) -> ProbeResult:
+def _read(client: httpx.Client, url: str) -> tuple[httpx.Response, bytes, float, float]:
+    """A ranged GET: (response, body, seconds to the first byte, seconds for the body)."""
     start = time.monotonic()
-    headers = {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept-Encoding": "identity"}
+    headers = {"Range": f"bytes=0-{PROBE_BYTES - 1}", "Accept-Encoding": "identity",
+               "Accept": ACCEPT}
+    with client.stream("GET", url, headers=headers) as response:
+        latency = time.monotonic() - start
+        body = b"".join(response.iter_raw())
+        return response, body, latency, max(time.monotonic() - start - latency, 1e-6)
+
+
+def _measure(client: httpx.Client, mirror: Mirror, role: str, url: str) -> ProbeResult:
+    """Latency of the first request; speed of a ranged read of a real file where there is one."""
     try:
-        with client.stream("GET", url, headers=headers) as response:
-            latency = time.monotonic() - start
-            received = sum(len(chunk) for chunk in response.iter_raw())
-            elapsed = max(time.monotonic() - start - latency, 1e-6)
-            host = response.url.host
-            miss = role == "torch" and host in mirror.torch_origin
-            ok = response.status_code < 400
-            return ProbeResult(
-                mirror.name, role, url, ok, latency_s=round(latency, 4),
-                speed_bps=round(received / elapsed) if ok and role != "models" else None,
-                final_host=host, miss=miss,
-                error=None if ok else f"HTTP {response.status_code}",
-            )
-    except httpx.HTTPError as err:
+        response, body, latency, elapsed = _read(client, url)
+        if role == "packages" and response.status_code < 400:
+            files = parse_page(body.decode("utf-8", "replace"), response.headers.get("content-type", ""),
+                               str(response.url))
+            if files:
+                response, body, _, elapsed = _read(client, files[-1].url)
+    except (httpx.HTTPError, SdsetupError) as err:
         return ProbeResult(mirror.name, role, url, False, error=type(err).__name__)
+    host = response.url.host
+    ok = response.status_code < 400
+    return ProbeResult(
+        mirror.name, role, url, ok, latency_s=round(latency, 4),
+        speed_bps=round(len(body) / elapsed) if ok and role != "models" else None,
+        final_host=host, miss=role == "torch" and host in mirror.torch_origin,
+        error=None if ok else f"HTTP {response.status_code}",
+    )
 
 
 def probe(mirrors: Sequence[Mirror], *, torch_file: str | None, variant: str = "cpu",

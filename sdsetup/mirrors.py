@@ -149,7 +149,7 @@ def validate_tables(data: Mapping[str, Any], text: str, file: str) -> dict[str, 
     def fail(problem: str, table: str, key: str | None = None, **params: Any) -> MirrorConfigError:
         return MirrorConfigError(
             "install.mirrors_invalid", hint="install.hint_mirrors_file", file=file,
-            line=key_line(text, table, key), key=f"{table}.{key}" if key else table,
+            line=key_line(text, table, key), where=f"{table}.{key}" if key else table,
             problem=t(problem, **params),
         )
 
@@ -191,7 +191,7 @@ def build_mirrors(tables: Sequence[Mapping[str, Mapping[str, Any]]], file: str) 
             if required not in table:
                 raise MirrorConfigError(
                     "install.mirrors_invalid", hint="install.hint_mirrors_file", file=file, line=0,
-                    key=f"mirrors.{name}.{required}", problem=t("install.problem_missing"),
+                    where=f"mirrors.{name}.{required}", problem=t("install.problem_missing"),
                 )
         pypi = table.get("pypi", PIP_CONFIG)
         mirrors[name] = Mirror(
@@ -343,7 +343,7 @@ def read_tables(path: Path) -> dict[str, dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
-        raise MirrorConfigError("install.mirrors_unreadable", hint="install.hint_mirrors_file",
+        raise MirrorConfigError("install.mirrors_unreadable", hint="install.hint_mirrors_path",
                                 file=str(path), detail=err.strerror or str(err)) from err
     try:
         data = tomllib.loads(text)
@@ -351,7 +351,7 @@ def read_tables(path: Path) -> dict[str, dict[str, Any]]:
         found = re.search(r"line (\d+)", str(err))
         raise MirrorConfigError(
             "install.mirrors_invalid", hint="install.hint_mirrors_file", file=str(path),
-            line=int(found.group(1)) if found else 0, key="-", problem=str(err),
+            line=int(found.group(1)) if found else 0, where="-", problem=str(err),
         ) from err
     return validate_tables(data, text, str(path))
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +88,13 @@ def target_tags(target: Target, platforms: list[str] | None = None) -> list[Tag]
     plats = platforms if platforms is not None else list(platform_tags())
     return [*cpython_tags(version, platforms=plats),
             *compatible_tags(version, interpreter=target.python_tag, platforms=plats)]
+
+
+def current_target() -> Target:
+    """The interpreter running sdsetup, without asking a subprocess."""
+    info = PythonInfo(version=tuple(sys.version_info[:3]), implementation=sys.implementation.name,
+                      bits=struct.calcsize("P") * 8, executable=sys.executable)
+    return Target(info, sysconfig.get_platform())
 
 
 def parse_target(text: str) -> Target:

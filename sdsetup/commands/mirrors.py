@@ -49,8 +49,11 @@ def handle(args: argparse.Namespace, ctx) -> int:
     results: list[ProbeResult] = []
     if args.probe:
         from sdsetup.lockfile import torch_pins
+        from sdsetup.venv import current_target
 
-        torch_file = next((p.file for p in torch_pins() if p.variant == args.variant), None)
+        here = current_target()
+        torch_file = next((p.file for p in torch_pins() if (p.variant, p.python, p.platform)
+                           == (args.variant, here.python_tag, here.lock_platform)), None)
         results = probe(chosen, torch_file=torch_file, variant=args.variant)
         remember_choice(ctx.home, pick_best(results))
     choice = remembered_choice(ctx.home)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
 from sdsetup.commands.install import add_install_arguments, render_outcome, request_from, say
 from sdsetup.i18n import t
 from sdsetup.install import install
+from sdsetup.launch import launch_ui
 
 ORDER = 25
 
@@ -23,10 +23,4 @@ def register(subparsers) -> None:
 def handle(args: argparse.Namespace, ctx) -> int:
     outcome = install(ctx.home, request_from(args), say)
     say(render_outcome(outcome))
-    # The UI lands separately; until it does, `up` is `install`.
-    if importlib.util.find_spec("sdsetup.launch") is None:
-        say(t("install.no_ui_yet"))
-        return 0
-    from sdsetup.launch import launch_ui
-
-    return launch_ui(ctx.home, host=args.host, port=args.port)
+    return launch_ui(ctx.home, host=args.host, port=args.port, lang=ctx.lang)

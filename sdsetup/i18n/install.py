@@ -2,9 +2,10 @@
 
 EN: dict[str, str] = {
     # mirrors.toml and --mirror
-    "install.mirrors_invalid": "{file}, line {line}, {key}: {problem}",
+    "install.mirrors_invalid": "{file}, line {line}, {where}: {problem}",
     "install.mirrors_unreadable": "cannot read {file}: {detail}",
-    "install.hint_mirrors_file": "fix that line, or compare with: sdsetup mirrors --json",
+    "install.hint_mirrors_path": "point SDSETUP_MIRRORS at an existing file, then run: sdsetup mirrors",
+    "install.hint_mirrors_file": "fix line {line} of {file}, then check it with: sdsetup mirrors",
     "install.problem_top_level": "unknown top-level key; every mirror goes in a [mirrors.NAME] table",
     "install.problem_table": "must be a table, e.g. [mirrors.mylab]",
     "install.problem_name": "mirror names use a-z, 0-9, - and _ (and 'auto' is reserved)",
@@ -13,7 +14,7 @@ EN: dict[str, str] = {
     "install.problem_host_list": "must be a list of host names, e.g. [\"download.pytorch.org\"]",
     "install.problem_layout": "must be one of: index, flat, lazy",
     "install.problem_url": "must be an http://, https:// or file:// URL",
-    "install.problem_variant": "must contain {{variant}}, e.g. https://host/whl/{{variant}}/",
+    "install.problem_variant": "must contain {variant}, e.g. https://host/whl/{variant}/",
     "install.problem_missing": "missing; every mirror needs name_en and name_zh",
     "install.unknown_mirror": "unknown mirror '{name}'; known mirrors: {known}",
     "install.hint_list_mirrors": "sdsetup mirrors",
@@ -109,7 +110,6 @@ EN: dict[str, str] = {
     "(a no-op when the env is current), then `sdsetup run`.",
     "install.opt_host": "address the UI listens on",
     "install.opt_port": "port the UI listens on",
-    "install.no_ui_yet": "the web UI is not part of this build yet; the env is ready",
     "install.desc_mirrors": "Show every mirror sdsetup knows (bundled mirrors.toml plus yours) and "
     "what it serves. --probe measures them in parallel and remembers the best per role for "
     "--mirror auto.",
@@ -129,9 +129,10 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
-    "install.mirrors_invalid": "{file}，第 {line} 行，{key}：{problem}",
+    "install.mirrors_invalid": "{file}，第 {line} 行，{where}：{problem}",
     "install.mirrors_unreadable": "无法读取 {file}：{detail}",
-    "install.hint_mirrors_file": "修改这一行，或对照：sdsetup mirrors --json",
+    "install.hint_mirrors_path": "让 SDSETUP_MIRRORS 指向一个存在的文件，然后运行：sdsetup mirrors",
+    "install.hint_mirrors_file": "修改 {file} 的第 {line} 行，然后用此命令检查：sdsetup mirrors",
     "install.problem_top_level": "未知的顶层键；每个镜像都应写在 [mirrors.名称] 表中",
     "install.problem_table": "必须是一个表，例如 [mirrors.mylab]",
     "install.problem_name": "镜像名称只能包含 a-z、0-9、- 和 _（auto 为保留名称）",
@@ -140,7 +141,7 @@ ZH: dict[str, str] = {
     "install.problem_host_list": "必须是主机名列表，例如 [\"download.pytorch.org\"]",
     "install.problem_layout": "只能是 index、flat 或 lazy 之一",
     "install.problem_url": "必须是 http://、https:// 或 file:// 开头的地址",
-    "install.problem_variant": "必须包含 {{variant}}，例如 https://host/whl/{{variant}}/",
+    "install.problem_variant": "必须包含 {variant}，例如 https://host/whl/{variant}/",
     "install.problem_missing": "缺失；每个镜像都需要 name_en 和 name_zh",
     "install.unknown_mirror": "未知的镜像“{name}”；已知镜像：{known}",
     "install.hint_list_mirrors": "sdsetup mirrors",
@@ -223,7 +224,6 @@ ZH: dict[str, str] = {
     "然后执行 `sdsetup run`。",
     "install.opt_host": "界面监听的地址",
     "install.opt_port": "界面监听的端口",
-    "install.no_ui_yet": "此版本尚未包含网页界面；环境已准备就绪",
     "install.desc_mirrors": "显示 sdsetup 已知的所有镜像（内置 mirrors.toml 加上你的配置）及其提供的内容。"
     "--probe 会并行测速，并按用途记住最快的镜像，供 --mirror auto 使用。",
     "install.opt_names": "只显示这些镜像（名称或网址）",

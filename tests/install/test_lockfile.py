@@ -1,0 +1,71 @@
+"""Lockfiles: the bundled ones are complete and hashed; malformed ones fail naming the line."""
+
+from __future__ import annotations
+
+import pytest
+
+from sdsetup.lockfile import (LockError, TorchPin, find_torch_pin, lock_dir, parse_lock,
+                              parse_torch_pins, torch_pins, with_tofu)
+
+TARGETS = [f"{plat}-cp{py}" for plat in ("linux_x86_64", "win_amd64") for py in (310, 311, 312)]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_every_bundled_lock_is_pinned_hashed_and_torch_free(target):
+    path = lock_dir() / f"webui-{target}.txt"
+    pins = {p.name: p for p in parse_lock(path.read_text(encoding="utf-8"), str(path))}
+    assert "torch" not in pins and not any(n.startswith(("nvidia-", "triton")) for n in pins)
+    # The web UI's stack and torch's own requirements are all there.
+    assert {"diffusers", "transformers", "gradio", "safetensors", "accelerate", "peft", "filelock",
+            "sympy", "networkx", "jinja2", "fsspec", "typing-extensions", "setuptools"} <= pins.keys()
+    assert all(p.hashes for p in pins.values())
+    if target.startswith("win"):
+        assert "colorama" in pins  # Windows-only requirement of click/tqdm, resolved for the target
+
+
+def test_torch_pins_cover_every_target_and_the_local_cpu_wheel_is_hashed():
+    pins = torch_pins()
+    for target in TARGETS:
+        plat, py = target.split("-")
+        assert find_torch_pin(pins, "2.13.0", "cpu", py, plat).file.startswith("torch-2.13.0+cpu-")
+    pin = find_torch_pin(pins, "2.13.0", "cpu", "cp311", "linux_x86_64")
+    assert pin.sha256 and len(pin.sha256) == 64 and pin.version == "2.13.0+cpu"
+
+
+def test_missing_torch_pin_says_what_exists():
+    with pytest.raises(LockError) as caught:
+        find_torch_pin(torch_pins(), "2.13.0", "rocm7.2", "cp311", "win_amd64")
+    assert "cpu" in caught.value.params["offered"]
+
+
+@pytest.mark.parametrize("text, line", [
+    ("six==1.17.0\n", 1),                                        # no hash
+    ("six>=1.0 \\\n    --hash=sha256:" + "a" * 64 + "\n", 1),   # not pinned with ==
+    ("six==1.17.0 \\\n    --hash=sha256:abc\n", 2),             # not a sha256
+    ("# c\n\nsix==not-a-version \\\n    --hash=sha256:" + "a" * 64 + "\n", 3),
+])
+def test_malformed_locks_name_the_line(text, line):
+    with pytest.raises(LockError) as caught:
+        parse_lock(text, "lock.txt")
+    assert caught.value.params["line"] == line and caught.value.params["file"] == "lock.txt"
+
+
+def test_lock_with_markers_and_comments():
+    text = ('accelerate==1.15.0 ; python_version >= "3.11" \\\n    --hash=sha256:' + "A" * 64 + " \\\n"
+            "    --hash=sha256:" + "b" * 64 + "\n    # via\n    #   -r webui.in\nSix==1.17.0 \\\n"
+            "    --hash=sha256:" + "c" * 64 + "\n")
+    pins = parse_lock(text, "x")
+    assert [(p.name, p.version, len(p.hashes)) for p in pins] == [("accelerate", "1.15.0", 2), ("six", "1.17.0", 1)]
+    assert "a" * 64 in pins[0].hashes
+
+
+def test_trust_on_first_use_fills_only_missing_hashes():
+    pin = TorchPin("2.13.0", "cu128", "cp311", "win_amd64", "torch-2.13.0+cu128-cp311-cp311-win_amd64.whl", None)
+    assert with_tofu(pin, {pin.file: "d" * 64}).sha256 == "d" * 64
+    pinned = TorchPin(*[*pin.__dict__.values()][:5], "e" * 64)
+    assert with_tofu(pinned, {pin.file: "d" * 64}).sha256 == "e" * 64
+
+
+def test_torch_toml_errors():
+    with pytest.raises(LockError):
+        parse_torch_pins('[[wheel]]\nrelease = "2.13.0"\n', "torch.toml")

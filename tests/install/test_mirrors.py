@@ -1,0 +1,142 @@
+"""mirrors.toml: the bundled table, user overrides, precise errors, --mirror values, pip's config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sdsetup.home import Home
+from sdsetup.mirrors import (MirrorConfigError, MirrorError, PackageSources, build_mirrors,
+                             bundled_mirrors_file, key_line, load_mirrors, parse_pip_config_list,
+                             read_tables, select, sources_from_pip_config)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_packaged_file_is_the_top_level_one():
+    assert bundled_mirrors_file().read_bytes() == (REPO / "mirrors.toml").read_bytes()
+
+
+def test_bundled_mirrors_and_their_roles(tmp_path):
+    mirrors = load_mirrors(Home(tmp_path), environ={})
+    assert {"default", "pytorch", "sjtu", "tuna", "ustc", "aliyun", "nju", "huawei", "tencent"} <= set(mirrors)
+    assert mirrors["default"].from_pip_config and mirrors["default"].torch is None
+    assert mirrors["sjtu"].torch_layout == "lazy" and "download.pytorch.org" in mirrors["sjtu"].torch_origin
+    assert mirrors["aliyun"].torch_base("cu128") == "https://mirrors.aliyun.com/pytorch-wheels/cu128/"
+    # TUNA has no PyTorch wheels: torch falls back to the official index.
+    assert mirrors["tuna"].torch == mirrors["pytorch"].torch
+    assert mirrors["nju"].from_pip_config  # no package index of its own
+    assert all(m.huggingface for name, m in mirrors.items() if name not in ("default", "pytorch"))
+
+
+def test_user_file_overrides_keys_and_adds_mirrors(tmp_path):
+    user = tmp_path / "mine.toml"
+    user.write_text('[mirrors.sjtu]\nhuggingface = "https://hf.example"\n\n'
+                    '[mirrors.lab]\nname_en = "Lab"\nname_zh = "实验室"\npypi = "http://10.0.0.2/simple"\n',
+                    encoding="utf-8")
+    mirrors = load_mirrors(Home(tmp_path), environ={"SDSETUP_MIRRORS": str(user)})
+    assert mirrors["sjtu"].huggingface == "https://hf.example"
+    assert mirrors["sjtu"].pypi == ("https://mirror.sjtu.edu.cn/pypi/web/simple",)
+    assert mirrors["lab"].pypi == ("http://10.0.0.2/simple",)
+    assert mirrors["lab"].torch == mirrors["pytorch"].torch
+
+
+@pytest.mark.parametrize("text, line, key, words", [
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\ntorch = "http://h/whl/"\n', 4, "mirrors.lab.torch",
+     "{variant}"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\n\ntorch_layout = "pep503"\n', 5,
+     "mirrors.lab.torch_layout", "index, flat, lazy"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\npypy = "http://h/simple"\n', 4, "mirrors.lab.pypy",
+     "unknown key"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\npypi = "ftp://h/simple"\n', 4, "mirrors.lab.pypi",
+     "http://"),
+    ('[mirrors.Lab]\nname_en = "x"\n', 1, "mirrors.Lab", "a-z"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\ntorch_origin = "h"\n', 4,
+     "mirrors.lab.torch_origin", "list"),
+    ('[mirrors.lab\nname_en = "x"\n', 1, "-", "Expected"),
+])
+def test_invalid_files_name_file_line_and_key(tmp_path, text, line, key, words):
+    path = tmp_path / "mirrors.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MirrorConfigError) as caught:
+        read_tables(path)
+    assert caught.value.params["file"] == str(path)
+    assert caught.value.params["line"] == line
+    assert caught.value.params["where"] == key
+    assert words in str(caught.value)
+
+
+def test_a_mirror_needs_its_names():
+    with pytest.raises(MirrorConfigError) as caught:
+        build_mirrors([{"lab": {"pypi": "http://h/simple"}}], "f.toml")
+    assert caught.value.params["where"] == "mirrors.lab.name_en"
+
+
+def test_bad_user_file_is_a_clean_cli_error(run_cli, tmp_path):
+    bad = tmp_path / "mirrors.toml"
+    bad.write_text('[mirrors.lab]\nname_en = "Lab"\nname_zh = "实验室"\ntorch = "https://h/whl/"\n',
+                   encoding="utf-8")
+    done = run_cli("mirrors", env={"SDSETUP_MIRRORS": str(bad)})
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"error: {bad}, line 4, mirrors.lab.torch: must contain {{variant}}")
+    assert "hint: " in done.stderr and "Traceback" not in done.stderr
+    zh = run_cli("--lang", "zh", "mirrors", env={"SDSETUP_MIRRORS": str(bad)})
+    assert "第 4 行" in zh.stderr
+
+
+def test_key_line_finds_the_line_of_a_key_in_its_table():
+    text = '[mirrors.a]\npypi = "x"\n\n[mirrors.b]\npypi = "y"\n torch = "z"\n'
+    assert key_line(text, "mirrors.b", "pypi") == 5
+    assert key_line(text, "mirrors.b", "torch") == 6
+    assert key_line(text, "mirrors.b") == 4
+    assert key_line(text, "mirrors.c", "pypi") == 0
+
+
+def test_mirror_values_select_names_urls_folders_and_chains(tmp_path):
+    mirrors = load_mirrors(Home(tmp_path), environ={})
+    chain = select(f"sjtu,http://127.0.0.1:9/simple,{tmp_path}", mirrors, None)
+    assert [m.name for m in chain][0] == "sjtu"
+    assert chain[1].pypi == ("http://127.0.0.1:9/simple",) and chain[1].torch is None
+    assert chain[2].pypi == (tmp_path.as_uri(),)
+    auto = select("auto", mirrors, {"packages": "tuna", "torch": "sjtu", "models": "aliyun"})[0]
+    assert auto.pypi == mirrors["tuna"].pypi and auto.torch == mirrors["sjtu"].torch
+    with pytest.raises(MirrorError) as caught:
+        select("tunaa", mirrors, None)
+    assert "tuna" in caught.value.params["known"]
+    with pytest.raises(MirrorError):
+        select("auto", mirrors, None)
+
+
+@pytest.mark.parametrize("items, sources", [
+    ({}, PackageSources(("DEFAULT",), ())),
+    ({"global.index-url": "https://a/simple", "global.extra-index-url": "file:///x/simple https://b/s",
+      "global.find-links": "https://c/links"},
+     PackageSources(("https://a/simple", "file:///x/simple", "https://b/s"), ("https://c/links",))),
+    ({"global.index-url": "https://a/simple", ":env:.index-url": "https://env/simple"},
+     PackageSources(("https://env/simple",), ())),
+    ({"user.no-index": "true", "global.find-links": "https://c/links"},
+     PackageSources((), ("https://c/links",))),
+])
+def test_default_mirror_reads_pip_config_like_pip(items, sources):
+    assert sources_from_pip_config(items, "DEFAULT") == sources
+
+
+def test_pip_config_list_output_is_parsed():
+    out = "global.extra-index-url='file:///a/simple file:///b/simple'\n:env:.default-timeout='180'\n"
+    assert parse_pip_config_list(out) == {"global.extra-index-url": "file:///a/simple file:///b/simple",
+                                         ":env:.default-timeout": "180"}
+
+
+def test_mirrors_json_lists_every_mirror(run_cli):
+    done = run_cli("mirrors", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert {m["name"] for m in data["mirrors"]} >= {"default", "sjtu", "aliyun"}
+
+
+def test_missing_user_file_named_by_the_environment(run_cli, tmp_path):
+    done = run_cli("mirrors", env={"SDSETUP_MIRRORS": str(tmp_path / "nope.toml")})
+    assert done.returncode == 1
+    assert "nope.toml" in done.stderr and "hint: " in done.stderr and "Traceback" not in done.stderr
