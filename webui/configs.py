@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from webui import published
 from webui.errors import CheckpointError
 
 Shapes = Mapping[str, tuple[int, ...]]
@@ -317,6 +318,11 @@ def pipeline_config(shapes: Shapes, family: str, inpainting: bool, hints: YamlHi
         pooled = second["projection_dim"]
     components["unet"] = unet_config(shapes, family, hints, pooled)
     components["vae"] = vae_config(shapes, family)
+    for name, table in (("unet", published.UNET), ("vae", published.VAE),
+                        ("text_encoder", published.TEXT_ENCODER),
+                        ("text_encoder_2", published.TEXT_ENCODER_2)):
+        if name in components:
+            components[name] = published.standard(table, family, components[name])
     components["scheduler"] = scheduler_config(hints, family)
     table = INPAINT_PIPELINES if inpainting else PIPELINES
     return PipelineConfig(family, inpainting, table[family], components)
