@@ -71,6 +71,6 @@ class Tuning:
     # A mirror failing this many times in a row rests for bench_seconds.
     bench_after: int = 3
     bench_seconds: float = 60.0
-    save_interval: float = 1.0
+    save_interval: float = 0.5
     lock_poll: float = 0.2
     max_redirects: int = 10

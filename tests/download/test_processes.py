@@ -1,0 +1,127 @@
+"""The real command in real processes: killed mid-file and restarted, run twice at once, and
+what users see on the terminal."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sdsetup.download import Tuning
+from tests.download.helpers import payload, sha
+from tests.support.fileserver import Fault, FileServer
+
+MIB = 1024 * 1024
+
+
+def _start(args, home, cwd):
+    env = dict(os.environ, SDSETUP_HOME=str(home), SDSETUP_LANG="en")
+    return subprocess.Popen([sys.executable, "-m", "sdsetup", "download", "--quiet", *args],
+                            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _done_bytes(sidecar):
+    try:
+        spans = json.loads(sidecar.read_text())["done"]
+    except (OSError, ValueError):
+        return 0
+    return sum(end - start for start, end in spans)
+
+
+def test_killed_mid_file_continues_where_it_stopped(sdsetup_home, tmp_path):
+    size = 40 * MIB  # above the split threshold, so four connections work at once
+    data = payload(size)
+    with FileServer({"/model.safetensors": data}, link_rate=16 * MIB) as server:
+        dest = tmp_path / "model.safetensors"
+        args = [server.url("/model.safetensors"), "-o", str(dest), "--sha256", sha(data),
+                "--connections", "4"]
+        first = _start(args, sdsetup_home, tmp_path)
+        sidecar = tmp_path / "model.safetensors.part.json"
+        deadline = time.monotonic() + 30
+        while _done_bytes(sidecar) < size // 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert not dest.exists() and size // 2 <= _done_bytes(sidecar) < size
+        saved = json.loads(sidecar.read_text())["done"]
+        asked_before = len(server.requests)
+        second = _start(args, sdsetup_home, tmp_path)
+        out, err = second.communicate(timeout=60)
+        assert second.returncode == 0, err
+        assert out.strip().splitlines()[-1] == str(dest)
+        assert dest.read_bytes() == data
+        # Only what arrived after the last saved progress is fetched twice: about one piece.
+        refetched = server.bytes_sent["/model.safetensors"] - size
+        assert refetched <= Tuning().min_piece + MIB, refetched
+        for request in server.requests[asked_before:]:
+            start = int(request.headers["range"].split("=")[1].split("-")[0])
+            assert not any(s <= start < e for s, e in saved), (request.headers["range"], saved)
+
+
+def test_two_processes_fetch_one_file_once(sdsetup_home, tmp_path):
+    data = payload(6 * MIB)
+    with FileServer({"/w.whl": data}, link_rate=8 * MIB) as server:
+        dest = tmp_path / "w.whl"
+        args = [server.url("/w.whl"), "-o", str(dest), "--sha256", sha(data)]
+        procs = [_start(args, sdsetup_home, tmp_path) for _ in range(2)]
+        results = [p.communicate(timeout=60) for p in procs]
+        assert [p.returncode for p in procs] == [0, 0], results
+        assert all(out.strip().splitlines()[-1] == str(dest) for out, _ in results)
+        assert dest.read_bytes() == data
+        # The second waited for the first and found the file done: fetched once.
+        assert server.bytes_sent["/w.whl"] <= len(data) + MIB
+
+
+def test_cli_prints_the_final_path_last(run_cli, tmp_path):
+    data = payload(100_000)
+    with FileServer({"/dir/name%20x.bin": data}) as server:
+        folder = tmp_path / "out"
+        folder.mkdir()
+        result = run_cli("download", "--quiet", server.url("/dir/name%20x.bin"), "-o", str(folder),
+                         "--size", str(len(data)))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(folder / "name x.bin")
+    assert (folder / "name x.bin").read_bytes() == data
+
+
+def test_cli_failure_is_one_error_and_one_hint(run_cli, tmp_path):
+    data = payload(1000)
+    with FileServer({"/a.bin": data}) as server:
+        result = run_cli("download", "--quiet", server.url("/a.bin"), "-o",
+                         str(tmp_path / "a.bin"), "--sha256", "ab" * 32)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("error: ") and "sha256" in lines[0]
+    assert lines[-1].startswith("hint: ") and "Traceback" not in result.stderr
+    assert not (tmp_path / "a.bin").exists() and result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["ftp://example/x"],
+    ["http://127.0.0.1:9/x", "--sha256", "xyz"],
+    ["http://127.0.0.1:9/x", "--connections", "99"],
+])
+def test_cli_rejects_bad_input_with_usage_status(run_cli, args):
+    result = run_cli("download", *args)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "hint: " in result.stderr
+
+
+def test_cli_disk_full_is_reported_before_downloading(run_cli, tmp_path):
+    with FileServer({"/a.bin": b"x"}) as server:
+        result = run_cli("download", "--quiet", server.url("/a.bin"), "-o",
+                         str(tmp_path / "a.bin"), "--size", str(1 << 49))
+        assert server.requests == []
+    assert result.returncode == 1
+    assert "not enough disk space" in result.stderr
+
+
+def test_cli_speaks_chinese(run_cli):
+    result = run_cli("download", "ftp://example/x", env={"SDSETUP_LANG": "zh_CN"})
+    assert "不是 http(s) 地址" in result.stderr
