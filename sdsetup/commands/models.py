@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +156,11 @@ def run_get(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two, so Chinese headers stay aligned."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _table(entries: list[ModelEntry], layout: Layout) -> None:
     header = (t("models.col_name"), t("models.col_type"), t("models.col_arch"),
               t("models.col_size"), t("models.col_hash"), t("models.col_status"))
@@ -164,9 +170,10 @@ def _table(entries: list[ModelEntry], layout: Layout) -> None:
         family = "-" if arch is None else arch.family + (" inpaint" if arch.inpainting else "")
         rows.append((shown_path(entry.path, layout), entry.type, family, human_size(entry.size), entry.autov2 or "-",
                      t(f"models.status_{entry.status}")))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header) - 1)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+        cells = (cell + " " * (width - _width(cell)) for cell, width in zip(row, widths))
+        print("  ".join(cells) + "  " + row[-1])
     for entry in entries:
         if entry.problem is not None:
             print(f"  {entry.path.name}: {entry.problem}")

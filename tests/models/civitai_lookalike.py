@@ -183,6 +183,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(307, {}, {"Location": location, "Cache-Control": "no-store"})
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client dropping a keep-alive connection is normal here, not a test failure
+
+
 class CivitaiLookalike:
     """The API on one port, storage (a FileServer) on another: two distinct origins."""
 
@@ -190,8 +197,7 @@ class CivitaiLookalike:
         self.storage = FileServer()
         self._state = _State(token=token, storage=self.storage)
         handler = type("Handler", (_Handler,), {"state": self._state})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -266,8 +272,7 @@ class HfLookalike:
         self.storage = storage
         self.requests: list[Request] = []
         handler = type("Handler", (_HfHandler,), {"storage": storage, "requests": self.requests})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

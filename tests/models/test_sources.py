@@ -113,3 +113,13 @@ def test_plain_pickle_url_needs_a_type_and_consent(civitai, civitai_env, run_cli
     result = run_cli("models", "get", url, "--type", "embedding", "--allow-pickle", env=civitai_env)
     assert result.returncode == 0, result.stderr
     assert (sdsetup_home / "embeddings" / "x.pt").is_file()
+
+
+def test_storage_failure_is_reported_without_the_signed_query(civitai, civitai_env, run_cli,
+                                                              sdsetup_home):
+    civitai.add(FakeVersion(11, 110, "LORA", [FakeFile(111, "a.safetensors", BIG_LORA)]))
+    civitai.storage.fault("/files/11/111", Fault(status=404))
+    result = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "error:" in result.stderr and "X-Amz-Signature" not in result.stderr
+    assert not (sdsetup_home / "models" / "Lora" / "a.safetensors").exists()
