@@ -111,14 +111,14 @@ def check_git(d: DoctorInput) -> Iterable[Check]:
 
 def check_proxies(d: DoctorInput) -> Iterable[Check]:
     for proxy in d.facts.proxies:
+        fix = _m("fix.proxy_system" if proxy.variable.startswith("system:") else "fix.proxy_dead",
+                 var=proxy.variable)
         if proxy.alive is False:
             yield Check(f"proxy.{proxy.variable}", FAIL,
-                        _m("check.proxy_dead", var=proxy.variable, url=proxy.url),
-                        _m("fix.proxy_dead", var=proxy.variable))
+                        _m("check.proxy_dead", var=proxy.variable, url=proxy.url), fix)
         elif proxy.alive is None:
             yield Check(f"proxy.{proxy.variable}", WARN,
-                        _m("check.proxy_bad", var=proxy.variable, url=proxy.url),
-                        _m("fix.proxy_dead", var=proxy.variable))
+                        _m("check.proxy_bad", var=proxy.variable, url=proxy.url), fix)
         else:
             yield Check(f"proxy.{proxy.variable}", OK,
                         _m("check.proxy", var=proxy.variable, url=proxy.url))

@@ -28,7 +28,7 @@ from sdsetup.errors import UsageError
 from sdsetup.facts.accel import apple_gpu, probe_amd, probe_intel
 from sdsetup.facts.model import (DiskInfo, Gpu, MachineFacts, PipConfig, PlatformInfo, ProbeIssue,
                                  Proxy, PythonInfo)
-from sdsetup.facts.network import probe_pip_config, probe_proxy, proxies_from
+from sdsetup.facts.network import probe_pip_config, probe_proxies, probe_proxy
 from sdsetup.facts.nvidia import NvidiaFacts, SmiParseError, parse_proc_version, probe_nvidia_smi
 from sdsetup.facts.system import probe_disk, probe_git, probe_platform, probe_python
 from sdsetup.home import Home
@@ -98,7 +98,7 @@ def gather_facts(home: Home, timeout: float = 2.0,
         "git": lambda: probe_git(deadline - time.monotonic()),
         "pip": lambda: probe_pip_config(deadline - time.monotonic()),
         "proxies": lambda: tuple(probe_proxy(proxy, min(1.0, deadline - time.monotonic()))
-                                 for proxy in proxies_from(env)),
+                                 for proxy in probe_proxies(env, platform.os)),
         "nvidia-smi": lambda: probe_nvidia_smi(smi, deadline) if smi else NvidiaFacts(),
         "proc": _read_proc_version if platform.os == "linux" and not platform.wsl else lambda: None,
         "amd": (lambda: probe_amd(deadline - time.monotonic())) if platform.os == "linux"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+import urllib.request
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -18,6 +19,21 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080, "so
 
 def proxies_from(environ: Mapping[str, str]) -> tuple[Proxy, ...]:
     return tuple(Proxy(name, environ[name]) for name in PROXY_VARIABLES if environ.get(name))
+
+
+def proxies_from_system(found: Mapping[str, str]) -> tuple[Proxy, ...]:
+    """Proxies urllib read from the Windows registry or macOS settings (``getproxies()``), which
+    pip and httpx also obey without saying so; keyed by scheme."""
+    return tuple(Proxy(f"system:{scheme}", url) for scheme, url in sorted(found.items())
+                 if scheme in ("http", "https", "all") and url)
+
+
+def probe_proxies(environ: Mapping[str, str], os_name: str) -> tuple[Proxy, ...]:
+    found = proxies_from(environ)
+    if not found and os_name in ("windows", "macos"):
+        # Environment variables win over system settings; urllib reads the latter only without them.
+        found = proxies_from_system(urllib.request.getproxies())
+    return found
 
 
 def proxy_address(url: str) -> tuple[str, int] | None:

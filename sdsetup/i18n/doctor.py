@@ -80,6 +80,8 @@ EN: dict[str, str] = {
     "doctor.fix.home_path": "sdsetup --home C:\\sd install (a short, ASCII-only folder)",
     "doctor.fix.proxy_dead": "start the proxy app again, or clear the variable: unset {var} "
     "(Windows: set {var}=)",
+    "doctor.fix.proxy_system": "start the proxy app again, or turn off the system proxy "
+    "(Windows: Settings > Network & Internet > Proxy)",
     "doctor.fix.pip": "python -m pip config list",
     "doctor.fix.probe_nvidia": "nvidia-smi (if it hangs too, reinstall or update the NVIDIA "
     "driver and reboot)",
@@ -194,6 +196,7 @@ ZH: dict[str, str] = {
     "doctor.fix.disk_system": "sdsetup --home D:\\sdsetup install（或设置 SDSETUP_HOME）",
     "doctor.fix.home_path": "sdsetup --home C:\\sd install（使用简短、只含英文字母的目录）",
     "doctor.fix.proxy_dead": "重新打开代理软件，或清除该变量：unset {var}（Windows：set {var}=）",
+    "doctor.fix.proxy_system": "重新打开代理软件，或关闭系统代理（Windows：设置 > 网络和 Internet > 代理）",
     "doctor.fix.pip": "python -m pip config list",
     "doctor.fix.probe_nvidia": "nvidia-smi（如果它同样卡住，请重装或更新 NVIDIA 驱动并重启）",
     "doctor.fix.probe": "再次运行 sdsetup doctor；如果 {probe} 一直失败，请报告此问题",

@@ -51,6 +51,8 @@ def test_32_bit_python_fails_with_a_fix():
      "fail"),
     (dict(proxies=(Proxy("HTTPS_PROXY", "http://127.0.0.1:7890", True),)), "proxy.HTTPS_PROXY",
      "ok"),
+    (dict(proxies=(Proxy("system:https", "http://127.0.0.1:7890", False),)),
+     "proxy.system:https", "fail"),
     (dict(pip=None), "pip", "warn"),
 ])
 def test_fact_checks(change, check_id, status):

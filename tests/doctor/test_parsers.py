@@ -7,7 +7,8 @@ import pytest
 
 from sdsetup.facts.accel import gfx_from_kfd, parse_amd_agents, parse_sycl_ls, probe_amd
 from sdsetup.facts.model import Gpu
-from sdsetup.facts.network import parse_pip_config, proxies_from, proxy_address
+from sdsetup.facts.network import (parse_pip_config, probe_proxies, proxies_from,
+                                   proxies_from_system, proxy_address)
 from sdsetup.facts.nvidia import (SmiParseError, infer_capability, parse_proc_version,
                                   parse_query_csv, parse_table)
 from sdsetup.facts.system import (is_ms_store_python, on_system_drive, parse_git_version,
@@ -173,6 +174,16 @@ def test_proxies_and_addresses():
     assert proxy_address("socks5://proxy.lan") == ("proxy.lan", 1080)
     assert proxy_address("http://host:notaport") is None
     assert proxy_address("::::") is None
+
+
+def test_system_proxies_count_only_without_environment_ones():
+    system = {"http": "http://127.0.0.1:7890", "https": "http://127.0.0.1:7890", "ftp": "x",
+              "no": "localhost"}
+    assert [(p.variable, p.url) for p in proxies_from_system(system)] == [
+        ("system:http", "http://127.0.0.1:7890"), ("system:https", "http://127.0.0.1:7890")]
+    env = {"HTTPS_PROXY": "http://10.0.0.1:3128"}
+    assert [p.variable for p in probe_proxies(env, "windows")] == ["HTTPS_PROXY"]
+    assert probe_proxies({}, "linux") == ()
 
 
 @pytest.mark.parametrize("sys_platform,machine,release,env,expected", [
