@@ -21,7 +21,7 @@ from sdsetup import __version__
 from webui import conditioning, loading, samplers
 from webui.catalog import Checkpoint, HashCache, files_under, find_checkpoint, scan_checkpoints
 from webui.configs import PipelineConfig
-from webui.errors import CheckpointError
+from webui.errors import CheckpointError, RequestError
 from webui.infotext import format_infotext
 from webui.outputs import save_png
 from webui.params import Txt2Img, concrete_seed
@@ -217,7 +217,11 @@ class Engine:
         import diffusers
 
         name, settings = samplers.scheduler_settings(choice)
-        return getattr(diffusers, name).from_config(self._scheduler_config, **settings)
+        try:
+            return getattr(diffusers, name).from_config(self._scheduler_config, **settings)
+        except ImportError as exc:  # a managed env built without an optional dependency (scipy)
+            raise RequestError("sampler_name", "run.sampler_unavailable",
+                               sampler=choice.sampler.name, reason=str(exc).strip()) from exc
 
     def _on_step(self, pipe, step: int, timestep, kwargs: dict) -> dict:
         self.state.sampling_step = step + 1

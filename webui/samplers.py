@@ -44,8 +44,7 @@ SAMPLERS: tuple[Sampler, ...] = (
     Sampler("DPM++ 2M SDE", ("k_dpmpp_2m_sde",), "DPMSolverMultistepScheduler", _SDE, "exponential"),
     Sampler("DPM++ 2M SDE Heun", ("k_dpmpp_2m_sde_heun",), "DPMSolverMultistepScheduler",
             {**_SDE, "solver_type": "heun"}, "exponential"),
-    Sampler("DPM++ 2S a", ("k_dpmpp_2s_a",), "DPMSolverSinglestepScheduler",
-            {"final_sigmas_type": "zero", **LINSPACE}, "karras"),
+    Sampler("DPM++ 2S a", ("k_dpmpp_2s_a",), "DPMSolverSinglestepScheduler", LINSPACE, "karras"),
     Sampler("DPM++ 3M SDE", ("k_dpmpp_3m_sde",), "DPMSolverMultistepScheduler",
             {**_SDE, "solver_order": 3}, "exponential"),
     Sampler("Euler a", ("k_euler_a", "k_euler_ancestral"), "EulerAncestralDiscreteScheduler",
@@ -75,7 +74,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("simple", "Simple", settings={"timestep_spacing": "trailing"}),
     Schedule("normal", "Normal", settings=LINSPACE),
     Schedule("ddim", "DDIM", settings={"timestep_spacing": "leading"}),
-    Schedule("beta", "Beta"),  # diffusers' beta sigmas need scipy, which the managed env lacks
+    Schedule("beta", "Beta", settings={"use_beta_sigmas": True}),  # needs scipy
 )
 
 _SIGMA_FLAGS = ("use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas")

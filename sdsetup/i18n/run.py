@@ -37,6 +37,7 @@ EN: dict[str, str] = {
     "run.bad_object": "{field} must be a JSON object",
     "run.bad_image": "{field} must be a base64-encoded PNG (raw or as a data: URI)",
     "run.out_of_range": "{field} must be between {low} and {high}",
+    "run.sampler_unavailable": "{field}: {sampler} cannot run in this environment ({reason})",
     "run.ckpt_missing_tensor": "the checkpoint lacks {tensor}; it is incomplete or not a "
     "Stable Diffusion checkpoint",
     "run.ckpt_unsupported_family": "checkpoints of the {family} family cannot run here yet "
@@ -125,6 +126,7 @@ ZH: dict[str, str] = {
     "run.bad_object": "{field} 必须是 JSON 对象",
     "run.bad_image": "{field} 必须是 base64 编码的 PNG（原始数据或 data: URI）",
     "run.out_of_range": "{field} 必须在 {low} 到 {high} 之间",
+    "run.sampler_unavailable": "{field}：当前环境无法使用 {sampler}（{reason}）",
     "run.ckpt_missing_tensor": "该模型缺少 {tensor}，文件不完整或不是 Stable Diffusion 模型",
     "run.ckpt_unsupported_family": "暂不支持运行 {family} 系列的模型（支持：SD 1.x、SD 2.x、SDXL）",
     "run.hint_supported": "sdsetup models get <SD 1.5 或 SDXL 模型的链接>",

@@ -1,0 +1,162 @@
+"""The engine in-process on the tiny checkpoint: loading rules, prompts, LoRA, embeddings."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from sdsetup.errors import SdsetupError
+from webui.conditioning import encode_pair
+from webui.engine import Engine, Options, Paths
+from webui.errors import CheckpointError
+from webui.loading import load_pipeline
+from webui.params import parse_txt2img
+from webui.runtime import Machine, Runtime
+
+CPU = Machine(cuda=False, mps=False, vram=0)
+FP32 = Runtime("cpu", False, "none")
+
+
+def make_paths(root) -> Paths:
+    return Paths(checkpoints=root / "models" / "Stable-diffusion", loras=root / "models" / "Lora",
+                 embeddings=root / "embeddings", outputs=root / "outputs",
+                 hash_cache=root / "cache" / "hashes.json")
+
+
+def pixels(result) -> np.ndarray:
+    return np.asarray(result.images[0]).astype(int)
+
+
+def small(prompt: str, **extra):
+    return parse_txt2img({"prompt": prompt, "width": 64, "height": 64, "steps": 2, "seed": 11,
+                          "sampler_name": "Euler", **extra})
+
+
+@pytest.fixture(scope="module")
+def lora_file(tmp_path_factory):
+    """A random LoRA on the tiny UNet's attention, saved as diffusers writes LoRA files."""
+    from diffusers import StableDiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    import ldm
+
+    pipe = ldm.tiny_pipeline()
+    torch.manual_seed(5)
+    pipe.unet.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
+                                     target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    folder = tmp_path_factory.mktemp("lora")
+    StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=get_peft_model_state_dict(pipe.unet),
+                                              weight_name="detail.safetensors")
+    return folder / "detail.safetensors"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, tiny_checkpoints, lora_file):
+    root = tmp_path_factory.mktemp("engine-home")
+    paths = make_paths(root)
+    paths.checkpoints.mkdir(parents=True)
+    shutil.copy(tiny_checkpoints["tiny"], paths.checkpoints)
+    paths.loras.mkdir(parents=True)
+    shutil.copy(lora_file, paths.loras)
+    paths.embeddings.mkdir(parents=True)
+    torch.manual_seed(3)
+    save_file({"emb_params": torch.randn(2, 32) * 5}, str(paths.embeddings / "shiny-style.safetensors"))
+    save_file({"emb_params": torch.randn(1, 768)}, str(paths.embeddings / "sd15-only.safetensors"))
+    return Engine(paths, CPU, Options())
+
+
+def test_loads_a_bare_checkpoint_with_the_hub_unreachable(tiny_checkpoints, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    pipe, config = load_pipeline(tiny_checkpoints["tiny"], FP32)
+    assert config.pipeline_class == "StableDiffusionPipeline" and pipe.tokenizer.vocab_size == 49408
+    assert not (tmp_path / "hf").exists()  # the Hub cache was never touched
+    assert all(p.device.type == "cpu" for p in pipe.unet.parameters())
+
+
+def test_ckpt_needs_opt_in_and_loads_weights_only(tiny_checkpoints, tmp_path):
+    import ldm
+
+    ckpt = ldm.write_checkpoint(tmp_path / "tiny.ckpt")
+    with pytest.raises(CheckpointError) as err:
+        load_pipeline(ckpt, FP32)
+    assert err.value.key == "run.ckpt_pickle_refused" and err.value.hint == "run.hint_allow_ckpt"
+    pipe, _ = load_pipeline(ckpt, FP32, allow_ckpt=True)
+    assert list(pipe.unet.config.block_out_channels) == [32, 64]
+
+
+class _Payload:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_malicious_pickle_never_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    evil = tmp_path / "evil.ckpt"
+    with evil.open("wb") as f:
+        pickle.dump({"state_dict": _Payload()}, f)
+    with pytest.raises(CheckpointError) as err:
+        load_pipeline(evil, FP32, allow_ckpt=True)
+    assert err.value.key == "run.ckpt_unreadable" and str(evil) in str(err.value)
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_truncated_and_wrong_kind_files_say_what_and_where(tiny_checkpoints, tmp_path):
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(tiny_checkpoints["tiny"].read_bytes()[:100_000])
+    with pytest.raises(SdsetupError) as err:
+        load_pipeline(cut, FP32)
+    assert str(cut) in str(err.value.params.get("path"))
+    lora = tmp_path / "lora-in-the-wrong-place.safetensors"
+    save_file({"lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight": torch.zeros(4, 32)},
+              str(lora))
+    with pytest.raises(CheckpointError) as err:
+        load_pipeline(lora, FP32)
+    assert err.value.key == "run.ckpt_wrong_kind" and err.value.params["kind"] == "lora"
+
+
+def test_long_prompts_are_chunked_and_emphasis_changes_the_embedding(engine):
+    engine.txt2img(small("warm up"), save=False)
+    pipe = engine.pipe
+    short, _ = encode_pair(pipe, "a cat", "", 1)
+    long, negative = encode_pair(pipe, ", ".join(["a cat"] * 60), "", 1)
+    assert short.embeds.shape == (1, 77, 32)
+    assert long.embeds.shape[1] == 77 * 3 and negative.embeds.shape == long.embeds.shape
+    plain, _ = encode_pair(pipe, "a cat", "", 1)
+    heavy, _ = encode_pair(pipe, "a (cat:1.5)", "", 1)
+    assert torch.equal(short.embeds, plain.embeds) and not torch.equal(plain.embeds, heavy.embeds)
+    broken, _ = encode_pair(pipe, "a BREAK cat", "", 1)
+    assert broken.embeds.shape[1] == 154
+    skipped, _ = encode_pair(pipe, "a cat", "", 2)
+    assert not torch.equal(skipped.embeds, short.embeds)
+
+
+def test_lora_tag_changes_the_image_and_stays_in_infotext(engine):
+    base = engine.txt2img(small("a cat"), save=False)
+    with_lora = engine.txt2img(small("a cat <lora:detail:1>"), save=False)
+    zero = engine.txt2img(small("a cat <lora:detail:0>"), save=False)
+    again = engine.txt2img(small("a cat"), save=False)
+    assert np.abs(pixels(base) - pixels(with_lora)).max() > 0
+    assert np.abs(pixels(base) - pixels(zero)).max() <= 1
+    assert np.array_equal(pixels(base), pixels(again))  # LoRA off again afterwards
+    assert with_lora.infotexts[0].startswith("a cat <lora:detail:1>\nSteps: 2")
+
+
+def test_embeddings_load_by_file_name_and_wrong_family_is_skipped(engine):
+    assert set(engine.embeddings) == {"shiny-style"} and set(engine.skipped_embeddings) == {"sd15-only"}
+    plain = engine.txt2img(small("a cat"), save=False)
+    styled = engine.txt2img(small("a cat shiny-style"), save=False)
+    assert np.abs(pixels(plain) - pixels(styled)).max() > 0
+
+
+def test_no_checkpoint_gives_a_hint(tmp_path):
+    empty = Engine(make_paths(tmp_path), CPU, Options())
+    with pytest.raises(CheckpointError) as err:
+        empty.txt2img(small("x"), save=False)
+    assert err.value.key == "run.no_checkpoints" and err.value.hint == "run.hint_models_get"
