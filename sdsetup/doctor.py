@@ -184,9 +184,10 @@ def check_env(d: DoctorInput) -> Iterable[Check]:
         return
     yield Check("env", OK, _m("check.env", python=env.python_version or "?",
                               torch=env.torch_version, cuda=env.cuda_version or "-"))
-    if choice.ok and env.variant != choice.variant:
-        yield Check("env.variant", WARN, _m("check.env_variant", have=env.variant,
-                                            want=choice.variant),
+    wanted = choice.requirement.removeprefix("torch==")
+    if choice.ok and env.torch_version != wanted:
+        yield Check("env.variant", WARN, _m("check.env_variant", have=env.torch_version,
+                                            want=wanted),
                     _m("fix.install_variant", variant=choice.variant))
     if not _expected_device_works(env, choice.device):
         yield Check("env.device", FAIL, _m("check.env_device", device=choice.device,

@@ -64,7 +64,8 @@ EN: dict[str, str] = {
     "doctor.check.env_missing": "the managed env is not installed yet ({path})",
     "doctor.check.env_broken": "the managed env at {path} cannot import torch: {error}",
     "doctor.check.env": "managed env: Python {python}, torch {torch}, built for CUDA {cuda}",
-    "doctor.check.env_variant": "the env has the {have} build; {want} fits this machine better",
+    "doctor.check.env_variant": "the env has torch {have}; torch {want} fits this machine "
+    "better",
     "doctor.check.env_device": "torch {torch} in the env cannot use the {device} device",
     "doctor.check.env_tensor": "torch.rand and a matmul work on {device}",
     "doctor.check.env_tensor_failed": "torch.rand/matmul failed on {device}: {error}",
@@ -185,7 +186,7 @@ ZH: dict[str, str] = {
     "doctor.check.env_missing": "托管环境尚未安装（{path}）",
     "doctor.check.env_broken": "位于 {path} 的托管环境无法导入 torch：{error}",
     "doctor.check.env": "托管环境：Python {python}，torch {torch}，基于 CUDA {cuda} 构建",
-    "doctor.check.env_variant": "环境中装的是 {have} 版本；{want} 更适合本机",
+    "doctor.check.env_variant": "环境中装的是 torch {have}；torch {want} 更适合本机",
     "doctor.check.env_device": "环境中的 torch {torch} 无法使用 {device} 设备",
     "doctor.check.env_tensor": "torch.rand 和矩阵乘法在 {device} 上运行正常",
     "doctor.check.env_tensor_failed": "torch.rand/矩阵乘法在 {device} 上失败：{error}",
