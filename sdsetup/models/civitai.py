@@ -53,6 +53,7 @@ class CivitaiVersion:
     name: str
     base_model: str | None
     usage_control: str | None
+    model_mode: str | None  # "Archived" / "TakenDown"; absent when the model is healthy
     air: str | None
     files: tuple[CivitaiFile, ...]
     image_url: str | None
@@ -136,7 +137,8 @@ def parse_version(data: Any, version_id: int) -> CivitaiVersion:
         id=data["id"], model_id=data.get("modelId") if isinstance(data.get("modelId"), int) else None,
         model_name=_text(model.get("name")) or "", model_type=_text(model.get("type")) or "Other",
         name=_text(data.get("name")) or "", base_model=_text(data.get("baseModel")),
-        usage_control=_text(data.get("usageControl")), air=_text(data.get("air")),
+        usage_control=_text(data.get("usageControl")), model_mode=_text(model.get("mode")),
+        air=_text(data.get("air")),
         files=files, image_url=_first_image(data.get("images")), raw=data,
     )
 
@@ -149,6 +151,16 @@ def default_version_id(data: Any, model_id: int) -> int:
         raise CivitaiError("models.civitai_no_versions", hint="models.hint_civitai_page",
                            model=model_id)
     return versions[0]["id"]
+
+
+def check_downloadable(version: CivitaiVersion) -> None:
+    """Refusals the metadata already shows, before the download endpoint is asked (and counts)."""
+    what = f"model-versions/{version.id}"
+    if version.model_mode in ("Archived", "TakenDown"):
+        raise CivitaiError("models.civitai_archived", hint="models.hint_civitai_page", what=what)
+    if version.usage_control not in (None, "Download"):
+        raise CivitaiError("models.civitai_downloads_disabled", hint="models.hint_civitai_page",
+                           what=what)
 
 
 def choose_file(version: CivitaiVersion, wanted: str | None) -> CivitaiFile:

@@ -20,8 +20,8 @@ from sdsetup.errors import SdsetupError
 from sdsetup.models import hf
 from sdsetup.models.arch import Architecture, detect_architecture, families_conflict, \
     family_of_base_model
-from sdsetup.models.civitai import CivitaiClient, CivitaiVersion, choose_file
-from sdsetup.models.errors import CivitaiError, ModelError, UnsafeFile
+from sdsetup.models.civitai import CivitaiClient, CivitaiVersion, check_downloadable, choose_file
+from sdsetup.models.errors import ModelError, UnsafeFile
 from sdsetup.models.hashcache import HashCache
 from sdsetup.models.library import (
     CIVITAI_SIDECAR, PREVIEW_SIDECAR, SDSETUP_KEY, read_civitai_sidecar,
@@ -88,9 +88,7 @@ class Installed:
 
 def wanted_from_civitai(version: CivitaiVersion, options: GetOptions) -> tuple[Wanted, int]:
     """The file to fetch from a version, and its id for the download endpoint."""
-    if version.usage_control not in (None, "Download"):
-        raise CivitaiError("models.civitai_downloads_disabled", hint="models.hint_civitai_page",
-                           what=f"model-versions/{version.id}")
+    check_downloadable(version)
     chosen = choose_file(version, options.file)
     name = target_name(options.name or chosen.name)
     kind = options.type or route(version.model_type, chosen.type)

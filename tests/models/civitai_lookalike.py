@@ -61,6 +61,8 @@ class FakeVersion:
     # Download answer instead of the 307: (status, json body), e.g. (410, {...}).
     download_refusal: tuple[int, dict] | None = None
     requires_auth: bool = True
+    model_mode: str | None = None  # "Archived", "TakenDown"
+    usage_control: str = "Download"
 
 
 @dataclass
@@ -82,6 +84,9 @@ def version_json(version: FakeVersion, api_base: str, storage_base: str) -> dict
                 downloadUrl=f"{api_base}/api/download/models/{version.id}")
     data["model"] = {"name": version.model_name, "type": version.model_type, "nsfw": False,
                      "poi": False}
+    if version.model_mode:
+        data["model"]["mode"] = version.model_mode
+    data["usageControl"] = version.usage_control
     template = data["files"][0]
     data["files"] = []
     for f in version.files:

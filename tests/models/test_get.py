@@ -139,6 +139,17 @@ def test_download_refusals_are_answered_in_words(civitai, civitai_env, run_cli, 
     assert not (sdsetup_home / "models" / "Lora").exists()
 
 
+@pytest.mark.parametrize("field,value,expected", [
+    ("model_mode", "Archived", "archived on Civitai"),
+    ("usage_control", "Generation", "disabled downloads"),
+])
+def test_metadata_refusals_cost_no_download(civitai, civitai_env, run_cli, field, value, expected):
+    civitai.add(_version(11, "LORA", [FakeFile(111, "a.safetensors", LORA)], **{field: value}))
+    result = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert result.returncode == 1 and expected in result.stderr
+    assert civitai.downloads() == []
+
+
 def test_missing_token_says_how_to_get_one(civitai, civitai_env, run_cli):
     civitai.add(_version(11, "LORA", [FakeFile(111, "a.safetensors", LORA)]))
     result = run_cli("models", "get", "civitai:110@11", env={**civitai_env, "CIVITAI_TOKEN": None})
