@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -89,6 +90,12 @@ def _open_when_ready(url: str, child: subprocess.Popen) -> None:
             time.sleep(_POLL)
 
 
+def _forward_sigterm(child: subprocess.Popen) -> None:
+    """A service manager's SIGTERM must stop the UI too, not orphan it holding the port."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: child.terminate())
+
+
 def launch_ui(home: Home, *, python: Path | None = None, host: str = "127.0.0.1", port: int = 7860,
               extra_args: Sequence[str] = (), open_browser: bool = False,
               lang: str | None = None) -> int:
@@ -97,6 +104,7 @@ def launch_ui(home: Home, *, python: Path | None = None, host: str = "127.0.0.1"
     env = child_env(home, os.environ, lang)
     check_python(target, env)
     child = subprocess.Popen(webui_command(target, home, host, port, extra_args), env=env)
+    _forward_sigterm(child)
     if open_browser:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         threading.Thread(target=_open_when_ready, args=(f"http://{shown}:{port}/", child),

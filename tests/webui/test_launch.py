@@ -1,0 +1,87 @@
+"""``sdsetup run`` as users meet it: help, clear failures, auth, and stopping cleanly."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import free_port, start_server, stop_server
+
+
+def test_help_in_both_languages(run_cli):
+    english = run_cli("run", "-h")
+    chinese = run_cli("--lang", "zh", "run", "-h")
+    assert english.returncode == chinese.returncode == 0
+    assert "--api-auth" in english.stdout and "--medvram" in english.stdout
+    assert "基本认证" in chinese.stdout
+
+
+def test_missing_managed_env_says_install(run_cli, sdsetup_home):
+    done = run_cli("run", "--no-browser")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"error: no Python found at {sdsetup_home / 'env' / 'bin' / 'python'}", "hint: sdsetup install"]
+
+
+def test_python_without_the_packages_names_them(run_cli, tmp_path):
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    done = run_cli("run", "--python", str(bare / "bin" / "python"), "--no-browser")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "lacks torch, diffusers, transformers, gradio, safetensors" in done.stderr
+    assert done.stderr.splitlines()[-1] == "hint: sdsetup install"
+
+
+@pytest.mark.parametrize("flag, value", [("--api-auth", "nopassword"), ("--gradio-auth", ":x")])
+def test_malformed_auth_is_a_usage_error(run_cli, flag, value):
+    done = run_cli("run", flag, value, "--python", sys.executable)
+    assert done.returncode == 2 and f"{flag} must be USER:PASS" in done.stderr
+
+
+def test_listen_without_auth_warns(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webui", "--home", str(tmp_path), "--listen", "--nowebui",
+         "--port", str(free_port())], stderr=subprocess.PIPE, text=True)
+    try:
+        assert "warning: --listen without --api-auth" in process.stderr.readline()
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_api_and_page_auth(tmp_path, tiny_checkpoints):
+    server = start_server(tmp_path, [tiny_checkpoints["tiny"]], "--api-auth", "alice:s3cret",
+                          "--gradio-auth", "bob:pw")
+    try:
+        denied = httpx.get(server.api("options"), timeout=10)
+        assert denied.status_code == 401 and denied.headers["WWW-Authenticate"] == "Basic"
+        wrong = httpx.get(server.api("options"), auth=("alice", "nope"), timeout=10)
+        assert wrong.status_code == 401
+        allowed = httpx.get(server.api("options"), auth=("alice", "s3cret"), timeout=10)
+        assert allowed.status_code == 200 and allowed.json()["sd_model_checkpoint"]
+        page = httpx.get(server.url + "config", timeout=10)
+        assert page.status_code == 401 or page.json().get("auth_required")
+        login = httpx.post(server.url + "login", data={"username": "bob", "password": "pw"}, timeout=10)
+        assert login.status_code == 200
+    finally:
+        stop_server(server)
+
+
+def test_sigterm_to_sdsetup_stops_the_ui(tmp_path, tiny_checkpoints):
+    server = start_server(tmp_path, [tiny_checkpoints["tiny"]], "--nowebui")
+    server.process.send_signal(signal.SIGTERM)  # only sdsetup, not its process group
+    server.process.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(server.api("options"), timeout=1)
+            time.sleep(0.2)
+        except httpx.HTTPError:
+            return
+    stop_server(server)
+    pytest.fail("the UI process outlived sdsetup")
