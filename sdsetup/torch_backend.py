@@ -118,10 +118,6 @@ def _choice(variant: str, release: str, facts: MachineFacts, ok: bool,
 
 # --- NVIDIA ------------------------------------------------------------------------------------
 
-def _windows_driver(facts: MachineFacts) -> bool:
-    """Windows driver numbering applies on Windows and in WSL, which reports the host's driver."""
-    return facts.platform.os == "windows" or facts.platform.wsl
-
 
 def _driver_floor(variant: str, windows: bool) -> str | None:
     pair = MINOR_COMPAT_DRIVER.get(cuda_of(variant)[0])
@@ -130,7 +126,7 @@ def _driver_floor(variant: str, windows: bool) -> str | None:
 
 def _cuda_problem(variant: str, release: Release, facts: MachineFacts) -> Message | None:
     """Why this CUDA build cannot run here (checks 1 and 2), or None when it can."""
-    windows = _windows_driver(facts)
+    windows = facts.platform.windows_driver
     floor = _driver_floor(variant, windows)
     driver = facts.nvidia_driver
     if floor is None or driver is None or version_key(driver) < version_key(floor):
@@ -164,7 +160,7 @@ def _best_cuda(passing: list[str], facts: MachineFacts) -> tuple[str, Message]:
             "variant": best, "cuda": _cuda_text(cuda_of(best)),
             "driver_cuda": facts.cuda_driver})
     best = min(passing, key=cuda_of)
-    windows = _windows_driver(facts)
+    windows = facts.platform.windows_driver
     full_need = FULL_COMPAT_DRIVER.get(cuda_of(best))
     return best, Message("doctor.reason.cuda_minor", {
         "variant": best, "cuda": _cuda_text(cuda_of(best)),
@@ -216,7 +212,7 @@ def _choose_cuda(facts: MachineFacts, releases: list[Release]) -> VariantChoice:
 
 def _driver_needed(facts: MachineFacts, release: Release) -> str | None:
     """The oldest driver that runs some CUDA build of ``release`` on these GPUs, if any does."""
-    windows = _windows_driver(facts)
+    windows = facts.platform.windows_driver
     floors = [_driver_floor(v, windows) for v in _variants_here(release, facts, "cu")
               if all(_runs(release, v, gpu) for gpu in facts.nvidia_gpus)]
     return min((f for f in floors if f), key=version_key, default=None)

@@ -74,13 +74,12 @@ def merge_nvidia(smi: NvidiaFacts, proc_driver: str | None, env_driver: str | No
                  platform: PlatformInfo) -> tuple[str | None, str | None, str | None]:
     """(driver version, driver max CUDA, where the driver came from). The override wins; then
     nvidia-smi, which also reports the CUDA version; then the kernel module's own version."""
-    windows_numbers = platform.os == "windows" or platform.wsl
     for driver, source, cuda in ((env_driver, "env", None),
                                  (smi.driver_version, "nvidia-smi", smi.cuda_version),
                                  (proc_driver, str(PROC_VERSION), None)):
         if driver:
             if cuda is None:
-                derived = driver_max_cuda(driver, windows_numbers)
+                derived = driver_max_cuda(driver, platform.windows_driver)
                 cuda = f"{derived[0]}.{derived[1]}" if derived else None
             return driver, cuda, source
     return None, None, None

@@ -17,6 +17,11 @@ class PlatformInfo:
         """The wheel platform key used by the torch tables, e.g. ``linux-x86_64``."""
         return f"{self.os}-{self.arch}"
 
+    @property
+    def windows_driver(self) -> bool:
+        """NVIDIA's Windows driver numbers apply: on Windows, and in WSL, which uses the host's."""
+        return self.os == "windows" or self.wsl
+
 
 @dataclass(frozen=True)
 class PythonInfo:
