@@ -25,7 +25,7 @@ from webui.params import LIMITS, parse_txt2img
 from webui.outputs import read_parameters
 
 _POLL_SECONDS = 0.25
-_DOWNLOAD_TIMEOUT = 6 * 3600
+_LOG_LINES = 20
 
 
 def _cli_prefix() -> list[str] | None:
@@ -60,15 +60,25 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         return tr("run.ui_loaded", title=title)
 
     def download(url: str):
+        """Run ``sdsetup models get`` and stream its output, so a slow link shows progress."""
         prefix = _cli_prefix()
         if not prefix:
-            return tr("run.ui_download_unavailable")
+            yield tr("run.ui_download_unavailable")
+            return
         if not url.strip():
-            return tr("run.ui_download_empty")
-        done = subprocess.run([*prefix, "models", "get", url.strip()], capture_output=True,
-                              text=True, timeout=_DOWNLOAD_TIMEOUT)
+            yield tr("run.ui_download_empty")
+            return
+        command = [*prefix, "models", "get", "--models-dir", str(engine.paths.checkpoints.parent),
+                   url.strip()]
+        lines: list[str] = []
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, errors="replace") as child:
+            for line in child.stdout:
+                lines.append(line.rstrip().rsplit("\r", 1)[-1])
+                yield "\n".join(lines[-_LOG_LINES:])
         engine.refresh()
-        return (done.stdout + done.stderr).strip() or tr("run.ui_download_done")
+        ending = tr("run.ui_download_done") if child.returncode == 0 else ""
+        yield "\n".join([*lines[-_LOG_LINES:], ending]).strip()
 
     def generate(title, prompt, negative, sampler, schedule, steps, cfg, width, height, seed,
                  batch_size, batch_count, clip_skip):
@@ -165,7 +175,7 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
 
         refresh_button.click(refresh, outputs=[model, empty], api_name=False)
         model.change(switch, inputs=model, outputs=status, api_name=False)
-        download_button.click(download, inputs=url, outputs=download_log, api_name=False)
+        download_button.click(download, inputs=url, outputs=download_log, api_name="download_model")
         go.click(generate, inputs=[model, prompt, negative, sampler, schedule, steps, cfg, width,
                                    height, seed, batch_size, batch_count, clip_skip],
                  outputs=[gallery, info, status], api_name="txt2img")

@@ -82,3 +82,9 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
             assert "Steps: 2" in page.locator("textarea").last.input_value()
         finally:
             browser.close()
+
+
+def test_download_box_runs_sdsetup_models_get_and_shows_its_answer(server):
+    client = Client(server.url, verbose=False)
+    log = client.predict("https://civitai.com/not-a-model-link", api_name="/download_model")
+    assert "error:" in log and "hint:" in log and "Traceback" not in log
