@@ -13,6 +13,7 @@ from typing import Any
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.i18n import t
 from sdsetup.install import human_size
+from sdsetup.mirrors import chosen_mirror
 from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
@@ -92,13 +93,6 @@ def _config(path: Path) -> dict[str, Any]:
                            detail=str(err)) from None
 
 
-def _mirror_endpoints(home, requested: str | None) -> tuple[str | None, str | None]:
-    from sdsetup.mirrors import chosen_mirror
-
-    mirror = chosen_mirror(home, requested)
-    return mirror.civitai, mirror.huggingface
-
-
 def _layout(ctx, args) -> Layout:
     return Layout.of(ctx.home, args.models_dir)
 
@@ -126,29 +120,37 @@ def _report_installed(done: Installed, as_json: bool) -> None:
         print(t("models.sidecar_written", path=str(path)))
 
 
-def run_get(args: argparse.Namespace, ctx) -> int:
-    kind = None
-    if args.type:
-        kind = canonical_type(args.type)
-        if kind is None:
-            raise UsageError("models.bad_type", hint="models.hint_type_list", value=args.type,
-                             types=", ".join(FOLDERS))
+def _placement_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    kind = canonical_type(value)
+    if kind is None:
+        raise UsageError("models.bad_type", hint="models.hint_type_list", value=value,
+                         types=", ".join(FOLDERS))
+    return kind
+
+
+def _get_options(args: argparse.Namespace, ctx) -> GetOptions:
     if args.connections is not None and args.connections < 1:
         raise UsageError("models.bad_connections", hint="models.hint_connections",
                          value=args.connections)
+    return GetOptions(layout=_layout(ctx, args), hf_token=os.environ.get("HF_TOKEN") or None,
+                      file=args.file, type=_placement_type(args.type),
+                      dest=args.dest.expanduser().absolute() if args.dest else None,
+                      name=args.name, allow_pickle=args.allow_pickle,
+                      connections=args.connections, progress=args.progress)
+
+
+def run_get(args: argparse.Namespace, ctx) -> int:
+    options = _get_options(args, ctx)
     ref = parse_reference(args.reference)
-    civitai_mirror, hf_mirror = _mirror_endpoints(ctx.home, args.mirror)
+    mirror = chosen_mirror(ctx.home, args.mirror)
     token = civitai.pick_token(args.token, os.environ, _config(ctx.home.config_file),
                                getattr(ref, "url_token", None))
-    options = GetOptions(layout=_layout(ctx, args), token=token,
-                         hf_token=os.environ.get("HF_TOKEN") or None, file=args.file, type=kind,
-                         dest=args.dest.expanduser().absolute() if args.dest else None,
-                         name=args.name, allow_pickle=args.allow_pickle,
-                         connections=args.connections, progress=args.progress)
     cache = _cache(ctx)
     try:
-        with CivitaiClient(civitai.api_base(civitai_mirror, os.environ), token) as client:
-            done = get(ref, client=client, hf_base=endpoint(hf_mirror, os.environ),
+        with CivitaiClient(civitai.api_base(mirror.civitai, os.environ), token) as client:
+            done = get(ref, client=client, hf_base=endpoint(mirror.huggingface, os.environ),
                        options=options, cache=cache)
     finally:
         cache.save()

@@ -18,8 +18,9 @@ from sdsetup.download import DownloadItem, Source, fetch, name_from_url
 from sdsetup.download.item import Tuning
 from sdsetup.errors import SdsetupError
 from sdsetup.models import hf
-from sdsetup.models.arch import Architecture, detect_architecture, families_conflict, \
-    family_of_base_model
+from sdsetup.models.arch import (
+    Architecture, detect_architecture, families_conflict, family_of_base_model,
+)
 from sdsetup.models.civitai import CivitaiClient, CivitaiVersion, check_downloadable, choose_file
 from sdsetup.models.errors import ModelError, UnsafeFile
 from sdsetup.models.hashcache import HashCache
@@ -34,11 +35,9 @@ from sdsetup.safetensors_header import read_header
 STAGING = ".incoming"  # under models/: same filesystem as the final folders, hidden from `list`
 
 
-
 @dataclass(frozen=True)
 class GetOptions:
     layout: Layout
-    token: str | None = field(default=None, repr=False)
     hf_token: str | None = field(default=None, repr=False)
     file: str | None = None
     type: str | None = None  # canonical placement type, already checked
