@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from sdsetup.envprobe import EnvReport
 from sdsetup.facts.model import MachineFacts
-from sdsetup.facts.system import path_is_risky
+from sdsetup.facts.system import home_path_issues
 from sdsetup.home import Home
 from sdsetup.logdiag import Finding, diagnose
 from sdsetup.torch_backend import Message, VariantChoice
@@ -94,12 +94,10 @@ def check_disk(d: DoctorInput) -> Iterable[Check]:
 
 def check_home_path(d: DoctorInput) -> Iterable[Check]:
     home = d.facts.home
-    non_ascii, too_long = path_is_risky(home, d.facts.platform.os)
-    if non_ascii:
-        yield Check("home.path", WARN, _m("check.home_ascii", path=home), _m("fix.home_path"))
-    if too_long:
-        yield Check("home.length", WARN, _m("check.home_long", path=home, length=len(home)),
-                    _m("fix.home_path"))
+    for issue in home_path_issues(home, d.facts.platform.os, d.facts.long_paths):
+        fix = "fix.long_paths" if issue == "too_long" else "fix.home_path"
+        yield Check(f"home.{issue}", WARN, _m(f"check.home_{issue}", path=home, length=len(home)),
+                    _m(fix))
 
 
 def check_git(d: DoctorInput) -> Iterable[Check]:

@@ -63,6 +63,7 @@ def report_json(d: DoctorInput, checks: Sequence[Check]) -> dict[str, Any]:
                    "venv_available": facts.python.venv_available,
                    "ms_store": facts.python.ms_store},
         "home": facts.home,
+        "long_paths": facts.long_paths,
         "disk_free_bytes": facts.disk.free_bytes if facts.disk else None,
         "git": facts.git_version,
         "proxies": [asdict(proxy) for proxy in facts.proxies],

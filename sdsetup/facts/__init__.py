@@ -30,7 +30,8 @@ from sdsetup.facts.model import (DiskInfo, Gpu, MachineFacts, PipConfig, Platfor
                                  Proxy, PythonInfo)
 from sdsetup.facts.network import probe_pip_config, probe_proxies, probe_proxy
 from sdsetup.facts.nvidia import NvidiaFacts, SmiParseError, parse_proc_version, probe_nvidia_smi
-from sdsetup.facts.system import probe_disk, probe_git, probe_platform, probe_python
+from sdsetup.facts.system import (probe_disk, probe_git, probe_long_paths, probe_platform,
+                                  probe_python)
 from sdsetup.home import Home
 from sdsetup.torch_tables import driver_max_cuda
 
@@ -94,6 +95,7 @@ def gather_facts(home: Home, timeout: float = 2.0,
     smi = find_nvidia_smi(platform, env)
     probes: dict[str, Callable[[], Any]] = {
         "disk": lambda: probe_disk(home.root, platform.os, env),
+        "long-paths": probe_long_paths,
         "git": lambda: probe_git(deadline - time.monotonic()),
         "pip": lambda: probe_pip_config(deadline - time.monotonic()),
         "proxies": lambda: tuple(probe_proxy(proxy, min(1.0, deadline - time.monotonic()))
@@ -126,6 +128,7 @@ def gather_facts(home: Home, timeout: float = 2.0,
         python=probe_python(),
         disk=results.get("disk"),
         home=str(home.root),
+        long_paths=results.get("long-paths"),
         git_version=results.get("git"),
         proxies=results.get("proxies", ()),
         pip=results.get("pip"),

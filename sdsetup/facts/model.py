@@ -93,6 +93,7 @@ class MachineFacts:
     python: PythonInfo
     disk: DiskInfo | None = None
     home: str = ""
+    long_paths: bool | None = None  # Windows' LongPathsEnabled; None elsewhere
     git_version: str | None = None
     proxies: tuple[Proxy, ...] = ()
     pip: PipConfig | None = None

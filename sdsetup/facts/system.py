@@ -90,9 +90,31 @@ def probe_git(timeout: float) -> str | None:
     return parse_git_version(out.stdout) if out.returncode == 0 else None
 
 
-def path_is_risky(path: str, os_name: str) -> tuple[bool, bool]:
-    """(non-ASCII, too long) for a Windows HOME. Native extensions and old tools choke on
-    non-ASCII paths, and site-packages adds ~150 characters below HOME against MAX_PATH (260)."""
+def home_path_issues(path: str, os_name: str, long_paths: bool | None) -> tuple[str, ...]:
+    """What is wrong with a Windows HOME: "non_ascii" (native extensions and old tools cannot
+    open it), "too_long" (site-packages adds ~150 characters below HOME, against MAX_PATH = 260,
+    unless long paths are enabled) and "onedrive" (sync locks and evicts files under the env)."""
     if os_name != "windows":
-        return False, False
-    return not path.isascii(), len(path) > 80
+        return ()
+    issues = []
+    if not path.isascii():
+        issues.append("non_ascii")
+    if len(path) > 80 and long_paths is not True:
+        issues.append("too_long")
+    if "onedrive" in path.lower():
+        issues.append("onedrive")
+    return tuple(issues)
+
+
+def probe_long_paths() -> bool | None:
+    """Whether Windows lifts the 260-character path limit (None elsewhere)."""
+    if sys.platform != "win32":
+        return None
+    import winreg
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,
+                            r"SYSTEM\CurrentControlSet\Control\FileSystem") as key:
+            return winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1
+    except OSError:
+        return False

@@ -40,10 +40,12 @@ EN: dict[str, str] = {
     "env and a few models)",
     "doctor.check.disk_unknown": "cannot tell the free space at {path}",
     "doctor.check.disk_system": "{path} is on the system drive, which fills up first",
-    "doctor.check.home_ascii": "the home folder {path} has non-ASCII characters, which some "
+    "doctor.check.home_non_ascii": "the home folder {path} has non-ASCII characters, which some "
     "native tools cannot open",
-    "doctor.check.home_long": "the home folder path is {length} characters long; files deep in "
-    "the env may pass Windows' 260-character limit",
+    "doctor.check.home_too_long": "the home folder path is {length} characters long and long "
+    "paths are off; files deep in the env may pass Windows' 260-character limit",
+    "doctor.check.home_onedrive": "the home folder {path} is inside OneDrive, whose syncing locks "
+    "and offloads files the env needs",
     "doctor.check.git": "git {version}",
     "doctor.check.git_missing": "git not found (optional: only needed to fetch extensions)",
     "doctor.check.proxy": "{var}={url} answers",
@@ -79,6 +81,8 @@ EN: dict[str, str] = {
     "D:\\sdsetup doctor",
     "doctor.fix.disk_system": "sdsetup --home D:\\sdsetup install (or set SDSETUP_HOME)",
     "doctor.fix.home_path": "sdsetup --home C:\\sd install (a short, ASCII-only folder)",
+    "doctor.fix.long_paths": "as administrator: reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\"
+    "FileSystem /v LongPathsEnabled /t REG_DWORD /d 1 /f (or: sdsetup --home C:\\sd install)",
     "doctor.fix.proxy_dead": "start the proxy app again, or clear the variable: unset {var} "
     "(Windows: set {var}=)",
     "doctor.fix.proxy_system": "start the proxy app again, or turn off the system proxy "
@@ -166,8 +170,9 @@ ZH: dict[str, str] = {
     "doctor.check.disk_low": "{path} 所在磁盘只剩 {free} GB；建议至少 {need} GB（torch、运行环境和几个模型）",
     "doctor.check.disk_unknown": "无法获取 {path} 的剩余空间",
     "doctor.check.disk_system": "{path} 在系统盘上，系统盘往往最先被占满",
-    "doctor.check.home_ascii": "主目录 {path} 含有非 ASCII 字符（如中文），部分原生工具无法打开这样的路径",
-    "doctor.check.home_long": "主目录路径长达 {length} 个字符；环境深处的文件可能超过 Windows 260 字符的路径上限",
+    "doctor.check.home_non_ascii": "主目录 {path} 含有非 ASCII 字符（如中文），部分原生工具无法打开这样的路径",
+    "doctor.check.home_too_long": "主目录路径长达 {length} 个字符且未启用长路径；环境深处的文件可能超过 Windows 260 字符的路径上限",
+    "doctor.check.home_onedrive": "主目录 {path} 位于 OneDrive 中，同步会锁定并移走环境所需的文件",
     "doctor.check.git": "git {version}",
     "doctor.check.git_missing": "未找到 git（可选：仅在获取扩展时需要）",
     "doctor.check.proxy": "{var}={url} 可以连通",
@@ -196,6 +201,8 @@ ZH: dict[str, str] = {
     "doctor.fix.disk": "清理一些空间，或把 sdsetup 放到更大的磁盘：sdsetup --home D:\\sdsetup doctor",
     "doctor.fix.disk_system": "sdsetup --home D:\\sdsetup install（或设置 SDSETUP_HOME）",
     "doctor.fix.home_path": "sdsetup --home C:\\sd install（使用简短、只含英文字母的目录）",
+    "doctor.fix.long_paths": "以管理员身份运行：reg add HKLM\\SYSTEM\\CurrentControlSet\\Control\\"
+    "FileSystem /v LongPathsEnabled /t REG_DWORD /d 1 /f（或：sdsetup --home C:\\sd install）",
     "doctor.fix.proxy_dead": "重新打开代理软件，或清除该变量：unset {var}（Windows：set {var}=）",
     "doctor.fix.proxy_system": "重新打开代理软件，或关闭系统代理（Windows：设置 > 网络和 Internet > 代理）",
     "doctor.fix.pip": "python -m pip config list",

@@ -45,8 +45,9 @@ def test_32_bit_python_fails_with_a_fix():
     (dict(disk=DiskInfo("/sd", 200 * GIB)), "disk", "ok"),
     (dict(disk=DiskInfo("/sd", None)), "disk", "warn"),
     (dict(platform=WINDOWS, disk=DiskInfo("C:\\sd", 200 * GIB, True)), "disk.system", "warn"),
-    (dict(platform=WINDOWS, home="C:\\Users\\李雷\\sdsetup"), "home.path", "warn"),
-    (dict(platform=WINDOWS, home="C:\\" + "deep\\" * 20), "home.length", "warn"),
+    (dict(platform=WINDOWS, home="C:\\Users\\李雷\\sdsetup"), "home.non_ascii", "warn"),
+    (dict(platform=WINDOWS, home="C:\\" + "deep\\" * 20), "home.too_long", "warn"),
+    (dict(platform=WINDOWS, home="C:\\Users\\li\\OneDrive\\sd"), "home.onedrive", "warn"),
     (dict(proxies=(Proxy("HTTPS_PROXY", "http://127.0.0.1:7890", False),)), "proxy.HTTPS_PROXY",
      "fail"),
     (dict(proxies=(Proxy("HTTPS_PROXY", "http://127.0.0.1:7890", True),)), "proxy.HTTPS_PROXY",
@@ -61,9 +62,11 @@ def test_fact_checks(change, check_id, status):
     assert status == "ok" or checks[check_id].fix is not None
 
 
-def test_linux_home_with_chinese_characters_is_fine():
+def test_home_paths_that_are_fine():
     checks = statuses(replace(facts(), home="/home/李雷/.local/share/sdsetup"))
-    assert "home.path" not in checks
+    assert not [check_id for check_id in checks if check_id.startswith("home.")]
+    long_ok = statuses(replace(facts(WINDOWS), home="C:\\" + "deep\\" * 20, long_paths=True))
+    assert "home.too_long" not in long_ok
 
 
 CPU_TORCH = EnvReport("cuda", "3.11.9", "2.13.0+cpu", error="AssertionError: Torch not compiled "

@@ -12,7 +12,7 @@ from sdsetup.facts.network import (parse_pip_config, probe_proxies, proxies_from
 from sdsetup.facts.nvidia import (SmiParseError, infer_capability, parse_proc_version,
                                   parse_query_csv, parse_table)
 from sdsetup.facts.system import (is_ms_store_python, on_system_drive, parse_git_version,
-                                  path_is_risky, platform_from)
+                                  home_path_issues, platform_from)
 
 from .conftest import QUERIES, TABLES, read
 
@@ -207,9 +207,11 @@ def test_windows_specific_path_checks():
     assert on_system_drive("C:\\Users\\li\\sdsetup", "windows", {"SystemDrive": "C:"})
     assert not on_system_drive("D:\\sdsetup", "windows", {"SystemDrive": "C:"})
     assert not on_system_drive("/home/li", "linux", {})
-    assert path_is_risky("C:\\Users\\李雷\\sdsetup", "windows") == (True, False)
-    assert path_is_risky("C:\\" + "x" * 90, "windows") == (False, True)
-    assert path_is_risky("/home/李雷", "linux") == (False, False)
+    assert home_path_issues("C:\\Users\\李雷\\sdsetup", "windows", False) == ("non_ascii",)
+    assert home_path_issues("C:\\" + "x" * 90, "windows", False) == ("too_long",)
+    assert home_path_issues("C:\\" + "x" * 90, "windows", True) == ()
+    assert home_path_issues("C:\\Users\\li\\OneDrive\\sd", "windows", None) == ("onedrive",)
+    assert home_path_issues("/home/李雷/OneDrive/" + "x" * 90, "linux", None) == ()
 
 
 def test_git_version():
