@@ -123,3 +123,18 @@ def test_storage_failure_is_reported_without_the_signed_query(civitai, civitai_e
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "error:" in result.stderr and "X-Amz-Signature" not in result.stderr
     assert not (sdsetup_home / "models" / "Lora" / "a.safetensors").exists()
+
+
+def test_endpoints_come_from_the_chosen_mirror(civitai, hub, civitai_env, run_cli, sdsetup_home):
+    (sdsetup_home / "mirrors.toml").write_text(
+        f'[mirrors.lab]\nname_en = "Lab"\nname_zh = "实验室"\n'
+        f'civitai = "{civitai.base}"\nhuggingface = "{hub.base}"\n')
+    civitai.add(FakeVersion(11, 110, "LORA", [FakeFile(111, "a.safetensors", BIG_LORA)]))
+    hub.add("o/r", "v.safetensors", kit.safetensors_bytes(kit.SD_VAE, dtype="U8"))
+    env = {**civitai_env, "SDSETUP_CIVITAI_URL": None}
+    for ref in ("civitai:110@11", "hf:o/r/v.safetensors"):
+        result = run_cli("models", "get", ref, "--mirror", "lab", env=env)
+        assert result.returncode == 0, result.stderr
+    assert (sdsetup_home / "models" / "VAE" / "v.safetensors").is_file()
+    unknown = run_cli("models", "get", "civitai:110@11", "--mirror", "nope", env=env)
+    assert unknown.returncode == 1 and "nope" in unknown.stderr
