@@ -241,6 +241,7 @@ class _Job:
                 try:
                     fetch_segment(client, mirror, seg, self.pieces, self.part, self.tuning,
                                   self._on_bytes)
+                    mirror.failures = 0
                 except Failed as failed:
                     self.pieces.release(seg)
                     self._failed(mirror, failed)
@@ -275,10 +276,10 @@ class _Job:
     def _on_bytes(self, mirror: Mirror, count: int) -> None:
         with self.lock:
             mirror.served += count
-            mirror.failures = mirror.refreshes = 0
+            mirror.refreshes = 0
             self.no_progress = 0
         if self.bar is not None:
-            self.bar.add(count)
+            self.bar.add(count, self.pieces.size)
 
     def _failed(self, mirror: Mirror, failed: Failed) -> None:
         rejected = failed.rejected
@@ -290,6 +291,9 @@ class _Job:
             elif rejected.refusal is Refusal.CHANGED:
                 mirror.validator = None
                 self.pieces.restart()
+            elif rejected.refusal is Refusal.SLOW:
+                if self._others_healthy(mirror):
+                    mirror.not_before = time.monotonic() + self.tuning.bench_seconds
             elif (rejected.refusal is Refusal.GONE
                     or rejected.refusal is Refusal.REFRESH and not self._refresh(mirror)):
                 mirror.gone = reason
@@ -302,19 +306,21 @@ class _Job:
 
     def _back_off(self, mirror: Mirror, retry_after: float | None, progressed: bool,
                   now: float) -> None:
-        if progressed:
-            return  # bytes arrived: resume at once, the budget was refilled
         mirror.failures += 1
-        self.no_progress += 1
-        delay = backoff_delay(mirror.failures, self.tuning.backoff_base, self.tuning.backoff_cap,
-                              random.random())
+        delay = 0.0  # bytes arrived first: resume at once, the file's budget was refilled
+        if not progressed:
+            self.no_progress += 1
+            delay = backoff_delay(mirror.failures, self.tuning.backoff_base,
+                                  self.tuning.backoff_cap, random.random())
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.tuning.retry_after_cap))
-        healthy = [m for m in self.pool.mirrors
-                   if m is not mirror and m.gone is None and m.failures < self.tuning.bench_after]
-        if mirror.failures >= self.tuning.bench_after and healthy:
+        if mirror.failures >= self.tuning.bench_after and self._others_healthy(mirror):
             delay = max(delay, self.tuning.bench_seconds)
         mirror.not_before = now + delay
+
+    def _others_healthy(self, mirror: Mirror) -> bool:
+        return any(m is not mirror and m.gone is None and m.failures < self.tuning.bench_after
+                   for m in self.pool.mirrors)
 
     def _refresh(self, mirror: Mirror) -> bool:
         """Drop an expired URL for a fresh one; False when that was already tried."""

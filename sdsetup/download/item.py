@@ -57,7 +57,7 @@ class Tuning:
     read_timeout: float = 30.0
     # Files below this are fetched over one connection: splitting costs more than it gains.
     split_threshold: int = 32 * 1024 * 1024
-    min_piece: int = 4 * 1024 * 1024
+    min_piece: int = 1024 * 1024
     default_connections: int = 8
     max_connections: int = 16
     # Consecutive failures without a single byte of progress before giving up on a file.

@@ -19,7 +19,7 @@ class Mirror:
     target: str | None = None     # where ``url`` last redirected to (a signed CDN URL), reused
     validator: str | None = None  # strong ETag or Last-Modified this mirror gave
     ranges: bool | None = None    # whether it honours Range; None until a response tells
-    failures: int = 0             # consecutive failures without a byte
+    failures: int = 0             # failures since it last completed a piece
     refreshes: int = 0            # consecutive re-resolutions without a byte
     not_before: float = 0.0
     gone: str | None = None       # why it is out of the game for this file
@@ -49,8 +49,9 @@ class Pool:
     def pick(self, now: float, need_ranges: bool) -> tuple[Mirror | None, float]:
         """The mirror to use now and 0, or None and how long until one is ready.
 
-        Healthy mirrors come before benched ones (too many failures in a row); among equals,
-        the one with the fewest connections, so pieces spread over the mirrors.
+        Healthy mirrors come before benched ones (too many failures in a row), and mirrors
+        without a recent failure before those with one; among equals, the one with the fewest
+        connections, so pieces spread over the mirrors.
         """
         with self.lock:
             usable = [m for m in self.mirrors
@@ -60,7 +61,8 @@ class Pool:
             ready = [m for m in usable if m.not_before <= now]
             if not ready:
                 return None, min(m.not_before for m in usable) - now
-            best = min(ready, key=lambda m: (m.failures >= self.bench_after, m.active, m.order))
+            best = min(ready, key=lambda m: (m.failures >= self.bench_after, m.failures > 0,
+                                            m.active, m.order))
             best.active += 1
             return best, 0.0
 

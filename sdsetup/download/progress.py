@@ -53,9 +53,12 @@ class FileBar:
                 self._bar.n = done
                 self._bar.refresh()
 
-    def add(self, count: int) -> None:
+    def add(self, count: int, size: int | None) -> None:
+        """``count`` more bytes of a file now known to have ``size`` bytes."""
         if self._bar is not None:
             with self._lock:
+                if size is not None and self._bar.total != size:
+                    self._bar.total = size
                 self._bar.update(count)
         self._owner._add(count)
 

@@ -20,6 +20,7 @@ class Refusal(enum.Enum):
     GONE = "gone"
     NO_RANGES = "no_ranges"  # whole file sent when we need a middle part: try another mirror
     CHANGED = "changed"      # If-Range failed: the file changed, every byte so far is stale
+    SLOW = "slow"            # bytes trickle in too slowly: rest this mirror if others can serve
 
 
 _FROM_VERDICT = {Verdict.RETRY: Refusal.RETRY, Verdict.REFRESH: Refusal.REFRESH,

@@ -117,7 +117,7 @@ def _write_body(response: httpx.Response, seg: Segment, pieces: Pieces, part: Pa
                 pieces.finish(seg)
                 return
             if meter.slow(time.monotonic()):
-                raise Failed(Rejected(Refusal.RETRY, "download.reason_stalled", {}), True)
+                raise Failed(Rejected(Refusal.SLOW, "download.reason_stalled", {}), True)
     if seg.end is None or seg.remaining == 0:
         pieces.finish(seg)
         return

@@ -234,3 +234,34 @@ def test_body_without_content_length(server, data, dest):
     server.fault("/f.bin", Fault(no_length=True, ignore_range=True))
     _get(server, dest, sha256=sha(data))
     assert dest.read_bytes() == data
+
+
+def test_trickling_mirror_is_dropped_for_a_faster_one(tmp_path, data, final_paths):
+    with FileServer({"/f.bin": data}) as slow, FileServer({"/f.bin": data}) as fast:
+        slow.fault("/f.bin", Fault(throttle=4 * 1024))  # under QUICK.stall_speed
+        dest = final_paths.watch(tmp_path / "f.bin", data)
+        started = time.monotonic()
+        _get(slow, dest, slow.url("/f.bin"), fast.url("/f.bin"), connections=1,
+             sha256=sha(data))
+        # At 4 KiB/s the slow mirror alone would need 100 s.
+        assert time.monotonic() - started < 5
+        assert len(slow.requests) == 1
+
+
+def test_proxy_from_the_environment_is_used(monkeypatch, server, tmp_path, final_paths):
+    data = payload(SIZE)
+    # A proxy receives the absolute URL in the request line.
+    server.files["http://sdsetup.invalid/f.bin"] = data
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    dest = final_paths.watch(tmp_path / "f.bin", data)
+    _get(server, dest, "http://sdsetup.invalid/f.bin", sha256=sha(data))
+    assert server.requests[0].path == "http://sdsetup.invalid/f.bin"
+
+
+def test_progress_bars_show_bytes_and_speed(server, data, tmp_path, capsys):
+    fetch(DownloadItem((server.url("/f.bin"),), tmp_path / "f.bin"), progress=True,
+          tuning=QUICK)
+    err = capsys.readouterr().err
+    assert "f.bin" in err and "391k/391k" in err.replace("K", "k") and "/s" in err

@@ -31,6 +31,8 @@ Fault fields (all optional; counts are per path, over GET requests):
 - ``fail_first`` + ``fail_status`` (+ ``retry_after``): the first K requests get that status.
 - ``truncate_after``: announce the full Content-Length, send N body bytes, close cleanly.
 - ``reset_after``: send N body bytes, then reset the TCP connection (RST).
+- ``reset_chance``: before each 64 KiB chunk, reset the connection with this probability
+  (a lossy link "now and then"; seeded, so runs are comparable).
 - ``stall_after`` + ``stall_seconds``: send N body bytes, then go silent.
 - ``times``: how many responses the three faults above apply to (default: every response).
 - ``ignore_range``: answer every request 200 with the whole file.
@@ -42,10 +44,14 @@ Fault fields (all optional; counts are per path, over GET requests):
 - ``throttle``: bytes/s per connection.
 - ``corrupt``: flip one byte in every 64 KiB of the body sent.
 - ``no_length``: send the body without Content-Length (connection closes at the end).
+
+Paths ending in ``/`` or ``.html`` are sent as ``text/html`` (a simple package index works),
+everything else as ``application/octet-stream``.
 """
 
 from __future__ import annotations
 
+import random
 import re
 import socket
 import struct
@@ -68,6 +74,7 @@ class Fault:
     retry_after: str | None = None
     truncate_after: int | None = None
     reset_after: int | None = None
+    reset_chance: float = 0.0
     stall_after: int | None = None
     stall_seconds: float = 30.0
     times: int | None = None
@@ -116,6 +123,7 @@ class _State:
     bytes_sent: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     link: _Bucket | None = None
+    dice: random.Random = field(default_factory=lambda: random.Random(0))
 
 
 class FileServer:
@@ -252,6 +260,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self.send_header("Content-Length", str(end - start))
+        html = path.endswith(("/", ".html"))
+        self.send_header("Content-Type", "text/html" if html else "application/octet-stream")
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", _LAST_MODIFIED)
         self.send_header("Accept-Ranges", "none" if fault.ignore_range else "bytes")
@@ -266,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
         started, sent = time.monotonic(), 0
         try:
             while sent < len(body) and (cut is None or sent < cut):
+                if fault.reset_chance and self.state.dice.random() < fault.reset_chance:
+                    self._break(Fault(reset_after=sent), sent)
+                    return
                 size = min(_CHUNK, len(body) - sent, (cut - sent) if cut is not None else _CHUNK)
                 chunk = bytes(body[sent:sent + size])
                 if fault.corrupt:

@@ -1,0 +1,162 @@
+"""Download benchmark: sdsetup against pip, curl and aria2c over a throttled, lossy loopback link.
+
+The server (tests/support/fileserver.py) caps each connection (like a mirror's per-connection
+limit over a long international path), caps all connections together (the user's link), and
+resets connections now and then. It serves one >= 128 MiB wheel, with a simple index so that
+``pip download`` fetches the very same bytes. Each contender runs alone, one after another.
+
+    python bench/download.py [--size-mib 128] [--per-conn-mib 2] [--link-mib 12]
+                             [--reset-every-mib 24] [--only sdsetup,aria2c]
+
+Prints a Markdown table (wall time, throughput, share of the link cap, success) for
+bench/RESULTS.md. aria2c is installed with apt-get when missing (Debian's ``aria2``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.fileserver import Fault, FileServer  # noqa: E402
+
+MIB = 1024 * 1024
+WHEEL = "benchpkg-1.0-py3-none-any.whl"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    seconds: float
+    ok: bool
+    note: str
+
+
+def make_wheel(size: int) -> bytes:
+    """A valid, uncompressed wheel of about ``size`` bytes (pip opens what it downloads)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as wheel:
+        wheel.writestr("benchpkg/__init__.py", "")
+        wheel.writestr("benchpkg/blob.bin", os.urandom(size))
+        wheel.writestr("benchpkg-1.0.dist-info/METADATA",
+                       "Metadata-Version: 2.1\nName: benchpkg\nVersion: 1.0\n")
+        wheel.writestr("benchpkg-1.0.dist-info/WHEEL",
+                       "Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\n"
+                       "Tag: py3-none-any\n")
+        wheel.writestr("benchpkg-1.0.dist-info/RECORD", "")
+    return buffer.getvalue()
+
+
+def ensure_aria2c() -> str | None:
+    if shutil.which("aria2c"):
+        return shutil.which("aria2c")
+    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "aria2"], check=False, capture_output=True)
+    return shutil.which("aria2c")
+
+
+def commands(url: str, index: str, out: Path, digest: str) -> dict[str, list[str]]:
+    target = str(out / WHEEL)
+    return {
+        "sdsetup (default, 8 connections)": [
+            sys.executable, "-m", "sdsetup", "download", url, "-o", target, "--sha256", digest,
+            "--quiet"],
+        "sdsetup --connections 1": [
+            sys.executable, "-m", "sdsetup", "download", url, "-o", target, "--sha256", digest,
+            "--quiet", "--connections", "1"],
+        "aria2c -x8": [
+            "aria2c", "-x8", "-s8", "-k1M", "--max-tries=0", "--retry-wait=1",
+            "--console-log-level=error", "--summary-interval=0", "--allow-overwrite=true",
+            f"--checksum=sha-256={digest}", "-d", str(out), "-o", WHEEL, url],
+        "curl --retry": [
+            "curl", "-sS", "-f", "--retry", "30", "--retry-all-errors", "--retry-delay", "1",
+            "-C", "-", "-o", target, url],
+        "pip download": [
+            sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",
+            "--disable-pip-version-check", "--index-url", index, "-d", str(out),
+            "benchpkg==1.0"],
+    }
+
+
+def run_one(name: str, argv: list[str], out: Path, expected: bytes, home: Path) -> Outcome:
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    shutil.rmtree(home, ignore_errors=True)  # sdsetup's cache must not short-circuit a rerun
+    # No pip configuration (find-links, extra indexes) may leak in: only this server counts.
+    env = dict(os.environ, SDSETUP_HOME=str(home), PIP_CONFIG_FILE=os.devnull)
+    started = time.monotonic()
+    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    path = out / WHEEL
+    ok = result.returncode == 0 and path.is_file() and path.read_bytes() == expected
+    note = "" if ok else (result.stderr.strip().splitlines() or ["exit %d" % result.returncode])[-1]
+    return Outcome(name, seconds, ok, note[:100])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=128)
+    parser.add_argument("--per-conn-mib", type=float, default=2.0)
+    parser.add_argument("--link-mib", type=float, default=12.0)
+    parser.add_argument("--reset-every-mib", type=float, default=24.0,
+                        help="mean bytes between connection resets")
+    parser.add_argument("--only", help="comma-separated name prefixes of contenders to run")
+    args = parser.parse_args()
+    if not ensure_aria2c():
+        print("aria2c is missing and could not be installed", file=sys.stderr)
+    wheel = make_wheel(args.size_mib * MIB)
+    digest = hashlib.sha256(wheel).hexdigest()
+    fault = Fault(throttle=int(args.per_conn_mib * MIB),
+                  reset_chance=65536 / (args.reset_every_mib * MIB))
+    with FileServer(link_rate=args.link_mib * MIB) as server:
+        server.files[f"/files/{WHEEL}"] = wheel
+        server.fault(f"/files/{WHEEL}", fault)
+        server.files["/simple/benchpkg/"] = (
+            f'<html><body><a href="../../files/{WHEEL}#sha256={digest}">{WHEEL}</a>'
+            "</body></html>").encode()
+        url, index = server.url(f"/files/{WHEEL}"), server.url("/simple/")
+        outcomes = []
+        with tempfile.TemporaryDirectory(prefix="sdsetup-bench-") as scratch:
+            for name, argv in commands(url, index, Path(scratch) / "out", digest).items():
+                if args.only and not any(name.startswith(p) for p in args.only.split(",")):
+                    continue
+                if shutil.which(argv[0]) is None and argv[0] != sys.executable:
+                    outcomes.append(Outcome(name, 0.0, False, f"{argv[0]} not installed"))
+                    continue
+                outcome = run_one(name, argv, Path(scratch) / "out", wheel,
+                                  Path(scratch) / "home")
+                print(f"{name}: {outcome.seconds:.1f} s ok={outcome.ok} {outcome.note}",
+                      file=sys.stderr)
+                outcomes.append(outcome)
+    print_table(outcomes, args, len(wheel))
+    return 0
+
+
+def print_table(outcomes: list[Outcome], args: argparse.Namespace, size: int) -> None:
+    print(f"File {size / MIB:.0f} MiB; link cap {args.link_mib:g} MiB/s; "
+          f"{args.per_conn_mib:g} MiB/s per connection; a reset every ~{args.reset_every_mib:g} "
+          f"MiB on average; {platform.machine()}, {os.cpu_count()} cores; "
+          f"{time.strftime('%Y-%m-%d', time.gmtime())}.\n")
+    print("| contender | wall time (s) | MiB/s | share of link cap | ok | note |")
+    print("|---|---:|---:|---:|---|---|")
+    for o in outcomes:
+        rate = size / MIB / o.seconds if o.ok and o.seconds else 0.0
+        print(f"| {o.name} | {o.seconds:.1f} | {rate:.1f} | {rate / args.link_mib:.0%} | "
+              f"{'yes' if o.ok else 'no'} | {o.note} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
