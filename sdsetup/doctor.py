@@ -29,6 +29,7 @@ from sdsetup.torch_backend import Message, VariantChoice
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_FREE_BYTES = 30 * 1024**3  # torch with its CUDA wheels (~5 GB), the env, and a few checkpoints
+MIN_VRAM_MIB = 4096  # an SD 1.5 checkpoint in fp16 plus activations at 512x512 without offloading
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,10 @@ def check_gpus(d: DoctorInput) -> Iterable[Check]:
         arch = f"sm_{gpu.capability}" if gpu.capability is not None else gpu.gfx
         yield Check(f"gpu.{i}", OK, _m("check.gpu", name=gpu.name, memory=memory,
                                        detail=f", {arch}" if arch else ""))
+        if gpu.memory_mib is not None and gpu.memory_mib < MIN_VRAM_MIB:
+            yield Check(f"gpu.{i}.vram", WARN, _m("check.gpu_vram", name=gpu.name,
+                                                  memory=gpu.memory_mib),
+                        _m("fix.lowvram"))
     if d.facts.nvidia_driver:
         yield Check("driver", OK, _m("check.driver", driver=d.facts.nvidia_driver,
                                      cuda=d.facts.cuda_driver or "?",

@@ -60,6 +60,8 @@ EN: dict[str, str] = {
     "doctor.check.gpu_none": "no supported GPU found; torch will run on the CPU (slow: minutes "
     "per image)",
     "doctor.check.gpu": "{name}, {memory}{detail}",
+    "doctor.check.gpu_vram": "{name} has only {memory} MiB of memory; SD 1.5 needs about 4 GB "
+    "without offloading",
     "doctor.check.driver": "NVIDIA driver {driver}, supports CUDA up to {cuda} (from {source})",
     "doctor.check.variant": "torch build {variant}, torch {version}, device {device}",
     "doctor.check.variant_none": "no torch build fits this machine (planned: {variant})",
@@ -93,6 +95,7 @@ EN: dict[str, str] = {
     "doctor.fix.probe": "run sdsetup doctor again; if {probe} keeps failing, report it",
     "doctor.fix.variant": "follow the reasons under \"torch\" below, or install for the CPU: "
     "sdsetup install --variant cpu",
+    "doctor.fix.lowvram": "sdsetup run --lowvram",
     "doctor.fix.install": "sdsetup install",
     "doctor.fix.install_variant": "sdsetup install --variant {variant}",
     # reasons for the torch choice
@@ -185,6 +188,7 @@ ZH: dict[str, str] = {
     "doctor.check.probe_error": "{probe} 执行失败：{detail}",
     "doctor.check.gpu_none": "未发现受支持的显卡；torch 将在 CPU 上运行（很慢：每张图需要数分钟）",
     "doctor.check.gpu": "{name}，{memory}{detail}",
+    "doctor.check.gpu_vram": "{name} 只有 {memory} MiB 显存；不开启显存卸载时 SD 1.5 需要约 4 GB",
     "doctor.check.driver": "NVIDIA 驱动 {driver}，最高支持 CUDA {cuda}（来自 {source}）",
     "doctor.check.variant": "torch 版本类型 {variant}，torch {version}，设备 {device}",
     "doctor.check.variant_none": "没有适合本机的 torch 版本（原计划：{variant}）",
@@ -209,6 +213,7 @@ ZH: dict[str, str] = {
     "doctor.fix.probe_nvidia": "nvidia-smi（如果它同样卡住，请重装或更新 NVIDIA 驱动并重启）",
     "doctor.fix.probe": "再次运行 sdsetup doctor；如果 {probe} 一直失败，请报告此问题",
     "doctor.fix.variant": "按下方“torch”部分的原因处理，或安装 CPU 版本：sdsetup install --variant cpu",
+    "doctor.fix.lowvram": "sdsetup run --lowvram",
     "doctor.fix.install": "sdsetup install",
     "doctor.fix.install_variant": "sdsetup install --variant {variant}",
     "doctor.reason.nvidia_found": "发现 {gpus}；驱动 {driver} 最高支持 CUDA {driver_cuda}（读取自 {source}）",

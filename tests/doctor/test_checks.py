@@ -62,6 +62,15 @@ def test_fact_checks(change, check_id, status):
     assert status == "ok" or checks[check_id].fix is not None
 
 
+def test_small_gpu_memory_suggests_lowvram():
+    gtx960 = nvidia("NVIDIA GeForce GTX 960", "5.2")
+    small = statuses(facts(gpus=(replace(gtx960, memory_mib=2048),), driver="580.82.09",
+                           cuda="13.0"))
+    assert small["gpu.0.vram"].status == "warn"
+    assert small["gpu.0.vram"].fix.text() == "sdsetup run --lowvram"
+    assert "gpu.0.vram" not in statuses(CUDA_MACHINE)
+
+
 def test_home_paths_that_are_fine():
     checks = statuses(replace(facts(), home="/home/李雷/.local/share/sdsetup"))
     assert not [check_id for check_id in checks if check_id.startswith("home.")]
