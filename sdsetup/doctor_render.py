@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sdsetup.doctor import OK, Check, DoctorInput
+from sdsetup.doctor import FAIL, OK, WARN, Check, DoctorInput
 from sdsetup.i18n import t
 
 
@@ -21,7 +21,7 @@ def _pad(text: str, width: int) -> str:
 
 
 def render_text(d: DoctorInput, checks: Sequence[Check]) -> str:
-    marks = {status: t(f"doctor.mark.{status}") for status in ("ok", "warn", "fail")}
+    marks = {status: t(f"doctor.mark.{status}") for status in (OK, WARN, FAIL)}
     mark_width = max(_width(mark) for mark in marks.values())
     id_width = max((len(check.id) for check in checks), default=0)
     indent = " " * (mark_width + id_width + 4)
@@ -36,8 +36,8 @@ def render_text(d: DoctorInput, checks: Sequence[Check]) -> str:
     lines.append(t("doctor.variant_heading", variant=choice.variant,
                    version=choice.torch_version or "-", device=choice.device))
     lines += [f"  - {reason.text()}" for reason in choice.reasons]
-    failed = sum(check.status == "fail" for check in checks)
-    warned = sum(check.status == "warn" for check in checks)
+    failed = sum(check.status == FAIL for check in checks)
+    warned = sum(check.status == WARN for check in checks)
     lines.append("")
     lines.append(t("doctor.summary", failed=failed, warned=warned))
     return "\n".join(lines)

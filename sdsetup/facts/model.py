@@ -80,7 +80,7 @@ class PipConfig:
 
 @dataclass(frozen=True)
 class ProbeIssue:
-    """A probe that could not finish: ``kind`` is "timeout", "missing", "garbage" or "error"."""
+    """A probe that could not finish: ``kind`` is "timeout", "garbage" or "error"."""
 
     probe: str
     kind: str
