@@ -138,7 +138,14 @@ def _get_options(args: argparse.Namespace, ctx) -> GetOptions:
                       file=args.file, type=_placement_type(args.type),
                       dest=args.dest.expanduser().absolute() if args.dest else None,
                       name=args.name, allow_pickle=args.allow_pickle,
-                      connections=args.connections, progress=args.progress)
+                      connections=args.connections, progress=args.progress, announce=_announce)
+
+
+def _announce(name: str, size: int | None, folder: Path | None) -> None:
+    shown = human_size(size) if size is not None else "?"
+    line = t("models.fetching", name=name, size=shown, folder=str(folder)) if folder else \
+        t("models.fetching_unplaced", name=name, size=shown)
+    print(line, file=sys.stderr)
 
 
 def run_get(args: argparse.Namespace, ctx) -> int:

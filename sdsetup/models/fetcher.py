@@ -47,6 +47,9 @@ class GetOptions:
     connections: int | None = None
     progress: bool | None = None
     tuning: Tuning | None = None
+    # Told (name, size, folder) just before bytes are fetched; folder None: chosen from the header.
+    announce: Callable[[str, int | None, Path | None], None] | None = field(default=None,
+                                                                            compare=False)
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,8 @@ def install(wanted: Wanted, source: Callable[[], Source], options: GetOptions,
         dest.unlink(missing_ok=True)  # a leftover of an interrupted move; its .part is kept
     already = not staged and _already_there(dest, _expected(wanted, dest), cache)
     if not already:
+        if options.announce is not None:
+            options.announce(wanted.name, wanted.size, None if staged else dest.parent)
         fetch(DownloadItem((source(),), dest, sha256=wanted.sha256, size=wanted.size,
                            validate=validator(wanted.fmt)),
               connections=options.connections, progress=options.progress, tuning=options.tuning)

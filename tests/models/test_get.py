@@ -70,7 +70,12 @@ def kit_sha(path: Path) -> str:
 def test_second_get_is_already_installed_without_a_download(civitai, civitai_env, run_cli,
                                                             sdsetup_home):
     civitai.add(_version(11, "LORA", [FakeFile(111, "a.safetensors", LORA)]))
-    _json(run_cli("models", "get", "civitai:110@11", "--json", env=civitai_env))
+    first = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert f"downloading a.safetensors (8.9 KiB) into {sdsetup_home / 'models' / 'Lora'}" \
+        in first.stderr
+    assert "placed" in first.stdout and "SHA-256 checked" in first.stdout
+    second = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert "already installed" in second.stdout and "downloading" not in second.stderr
     again = _json(run_cli("models", "get", "civitai:110@11", "--json", env=civitai_env))
     assert again["already_installed"] is True
     assert len(civitai.downloads()) == 1

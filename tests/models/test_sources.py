@@ -96,6 +96,7 @@ def test_plain_url_is_placed_by_what_its_header_says(civitai, civitai_env, run_c
     url = civitai.storage.url("/dl/some-embedding.safetensors")
     result = run_cli("models", "get", url, "--json", env=civitai_env)
     assert result.returncode == 0, result.stderr
+    assert "its folder follows from its contents" in result.stderr
     done = json.loads(result.stdout)
     assert Path(done["path"]) == sdsetup_home / "embeddings" / "some-embedding.safetensors"
     assert (done["family"], done["kind"]) == ("sdxl", "embedding")
