@@ -22,7 +22,7 @@ from sdsetup.download.errors import (
     HttpStatus,
     SizeMismatch,
 )
-from sdsetup.download.hashing import sha256_file
+from sdsetup.download.hashing import PrefixHasher, sha256_file
 from sdsetup.download.item import DownloadItem, Tuning
 from sdsetup.download.lock import locked
 from sdsetup.download.mirrors import Mirror, Pool
@@ -37,6 +37,9 @@ from sdsetup.download.transport import make_client
 from sdsetup.download.worker import Failed, NoSpace, fetch_segment
 from sdsetup.errors import SdsetupError
 from sdsetup.i18n import t
+
+# Hashing runs between progress saves; a bounded step keeps the saves on time after a resume.
+_HASH_STEP = 64 * 1024 * 1024
 
 
 def fetch(item: DownloadItem, *, cache_dir: Path | None = None, connections: int | None = None,
@@ -104,8 +107,7 @@ def _download_verified(item: DownloadItem, connections: int | None, bars: Bars,
     sha = item.expected_sha256
     for attempt in (1, 2):
         job = _Job(item, Pool.of(sources, tuning.bench_after), tuning)
-        part = job.run(connections, bars)
-        actual = sha256_file(part)
+        part, actual = job.run(connections, bars)
         if sha is None or actual == sha:
             _accept(item, part)
             return actual
@@ -158,14 +160,18 @@ class _Job:
     error: BaseException | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     bar: FileBar | None = None
+    hasher: PrefixHasher = field(init=False)
+    hashed_generation: int = 0
 
     @property
     def part(self) -> Path:
         return part_path(self.item.dest)
 
-    def run(self, connections: int | None, bars: Bars) -> Path:
+    def run(self, connections: int | None, bars: Bars) -> tuple[Path, str]:
+        """The complete part file and its sha256."""
         self.pieces = Pieces(*self._resume_point(), self.tuning.min_piece)
         self._prepare_part()
+        self.hasher = PrefixHasher(self.part)
         self.bar = bars.file(self.item.dest.name, self.pieces.size)
         self.bar.set(covered(self.pieces.done_spans()), self.pieces.size)
         count = max(1, min(connections or self.tuning.default_connections,
@@ -184,7 +190,8 @@ class _Job:
         os.truncate(self.part, size)
         if self.item.size is not None and size != self.item.size:
             raise SizeMismatch(self.item.size, size, str(self.item.dest))
-        return self.part
+        self._hash_prefix(None)
+        return self.part, self.hasher.hexdigest()
 
     def _resume_point(self) -> tuple[int | None, tuple[tuple[int, int], ...]]:
         saved = partstate.load(self.item.dest)
@@ -217,12 +224,23 @@ class _Job:
             last_save = time.monotonic()
             while alive := [thread for thread in threads if thread.is_alive()]:
                 alive[0].join(0.1)
+                self._hash_prefix(_HASH_STEP)
                 if time.monotonic() - last_save >= self.tuning.save_interval:
                     self._save()
                     last_save = time.monotonic()
         except BaseException:
             self.pieces.stop()  # Ctrl-C: workers stop at their next chunk; the sidecar is saved
             raise
+
+    def _hash_prefix(self, step: int | None) -> None:
+        """Hash up to ``step`` more finished bytes (all of them when None)."""
+        upto, generation = self.pieces.prefix()
+        if generation != self.hashed_generation:
+            self.hasher.reset()  # the file restarted: what was hashed is stale
+            self.hashed_generation = generation
+        self.hasher.catch_up(upto if step is None else min(upto, self.hasher.offset + step))
+        if self.pieces.prefix()[1] != generation:
+            self.hasher.reset()
 
     def _can_split(self, count: int) -> bool:
         size = self.pieces.size
@@ -284,6 +302,7 @@ class _Job:
     def _failed(self, mirror: Mirror, failed: Failed) -> None:
         rejected = failed.rejected
         reason = t(rejected.reason, **rejected.params)
+        refresh = rejected.refusal is Refusal.REFRESH and self._may_refresh(mirror)
         with self.lock:
             mirror.last_error = reason
             if rejected.refusal is Refusal.NO_RANGES:
@@ -294,11 +313,10 @@ class _Job:
             elif rejected.refusal is Refusal.SLOW:
                 if self._others_healthy(mirror):
                     mirror.not_before = time.monotonic() + self.tuning.bench_seconds
-            elif (rejected.refusal is Refusal.GONE
-                    or rejected.refusal is Refusal.REFRESH and not self._refresh(mirror)):
+            elif rejected.refusal in (Refusal.GONE, Refusal.REFRESH) and not refresh:
                 mirror.gone = reason
                 mirror.status = rejected.status
-            else:
+            elif rejected.refusal is Refusal.RETRY:
                 self._back_off(mirror, rejected.retry_after, failed.progressed, time.monotonic())
             hopeless = self.pool.all_gone() or self.no_progress > self.tuning.max_no_progress
         if hopeless:
@@ -322,15 +340,22 @@ class _Job:
         return any(m is not mirror and m.gone is None and m.failures < self.tuning.bench_after
                    for m in self.pool.mirrors)
 
-    def _refresh(self, mirror: Mirror) -> bool:
-        """Drop an expired URL for a fresh one; False when that was already tried."""
+    def _may_refresh(self, mirror: Mirror) -> bool:
+        """Swap an expired URL for a fresh one; False when that was already tried or is moot.
+
+        ``resolve`` may ask an API over the network, so it runs outside the job's lock.
+        """
         if mirror.refreshes >= 2 or (mirror.target is None and mirror.source.resolve is None):
             return False
         mirror.refreshes += 1
         mirror.target = None
         mirror.validator = None
         if mirror.source.resolve is not None:
-            mirror.url = mirror.source.resolve()
+            try:
+                mirror.url = mirror.source.resolve()
+            except SdsetupError as err:
+                mirror.last_error = str(err)
+                return False
         return True
 
     def _save(self) -> None:

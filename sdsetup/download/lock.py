@@ -37,7 +37,11 @@ def _try_lock(fd: int) -> bool:
 
 @contextmanager
 def locked(dest: Path, poll: float) -> Iterator[None]:
-    """Hold ``<dest>.lock`` for the duration; polls so Ctrl-C stays responsive while waiting."""
+    """Hold ``<dest>.lock`` for the duration; polls so Ctrl-C stays responsive while waiting.
+
+    After a success the lock file is removed, so model folders are not littered with them: a
+    process still waiting on the old file then finds the destination done and leaves it alone.
+    """
     path = dest.with_name(dest.name + ".lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
     try:
@@ -49,5 +53,6 @@ def locked(dest: Path, poll: float) -> Iterator[None]:
                 break  # locking unsupported here: proceed, the hash check keeps us correct
             time.sleep(poll)
         yield
+        path.unlink(missing_ok=True)
     finally:
         os.close(fd)  # closing releases flock and msvcrt locks alike

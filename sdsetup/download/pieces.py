@@ -38,6 +38,7 @@ class Pieces:
         self.segments = ([Segment(s, s, e) for s, e in missing(self._done, size)]
                          if size is not None else [Segment(0, 0, None)])
         self.stopped = False
+        self.generation = 0  # bumped by restart(): bytes read before it are stale
 
     def take(self, can_split: Callable[[], bool]) -> Segment | None:
         """A segment to fetch, waiting while others might still produce one; None when done."""
@@ -114,6 +115,7 @@ class Pieces:
         with self.cond:
             for seg in self.segments:
                 seg.dead = True
+            self.generation += 1
             self._done = []
             self.segments = [Segment(0, 0, self.size)]
             self.cond.notify_all()
@@ -127,6 +129,12 @@ class Pieces:
         with self.cond:
             return self.size is not None and not any(
                 s.remaining for s in self.segments if not s.dead)
+
+    def prefix(self) -> tuple[int, int]:
+        """How many bytes from 0 are written, and the generation they belong to."""
+        spans = self.done_spans()
+        with self.cond:
+            return (spans[0][1] if spans and spans[0][0] == 0 else 0), self.generation
 
     def done_spans(self) -> list[Span]:
         with self.cond:

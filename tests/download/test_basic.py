@@ -15,7 +15,8 @@ def test_small_file_lands_verified(server, tmp_path, final_paths):
     got = fetch(DownloadItem((server.url("/a.bin"),), dest, sha256=sha(data).upper()),
                 progress=False, tuning=QUICK)
     assert got == dest and dest.read_bytes() == data
-    assert not (tmp_path / "a.bin.part").exists() and not (tmp_path / "a.bin.part.json").exists()
+    leftovers = ("a.bin.part", "a.bin.part.json", "a.bin.lock")
+    assert not any((tmp_path / name).exists() for name in leftovers)
     first = server.requests[0].headers
     assert first["range"] == "bytes=0-"
     assert first["accept-encoding"] == "identity"
