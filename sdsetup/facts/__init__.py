@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from sdsetup.home import Home
 from sdsetup.torch_tables import driver_max_cuda
 
 __all__ = ["DiskInfo", "Gpu", "MachineFacts", "PipConfig", "PlatformInfo", "ProbeIssue", "Proxy",
-           "PythonInfo", "gather_facts", "merge_nvidia"]
+           "PythonInfo", "gather_facts", "merge_nvidia", "run_probes"]
 
 DRIVER_ENV = "SDSETUP_CUDA_DRIVER_VERSION"
 PROC_VERSION = Path("/proc/driver/nvidia/version")
@@ -86,6 +86,33 @@ def merge_nvidia(smi: NvidiaFacts, proc_driver: str | None, env_driver: str | No
     return None, None, None
 
 
+def run_probes(probes: Mapping[str, Callable[[], Any]], timeout: float
+               ) -> tuple[dict[str, Any], tuple[ProbeIssue, ...]]:
+    """Run every probe at once; what has not answered ``timeout`` (plus a little slack) later is
+    a "timeout" issue. Daemon threads, so even a probe stuck in the kernel (a hung network
+    drive under HOME) cannot keep the process from exiting."""
+    results: dict[str, Any] = {}
+    errors: dict[str, BaseException] = {}
+
+    def run(name: str, probe: Callable[[], Any]) -> None:
+        try:
+            results[name] = probe()
+        except Exception as err:  # a probe's bug must not take the doctor down with it
+            errors[name] = err
+
+    threads = {name: threading.Thread(target=run, args=(name, probe), daemon=True,
+                                      name=f"sdsetup-probe-{name}")
+               for name, probe in probes.items()}
+    for thread in threads.values():
+        thread.start()
+    end = time.monotonic() + timeout + 0.5
+    for thread in threads.values():
+        thread.join(max(0.0, end - time.monotonic()))
+    issues = [ProbeIssue(name, "timeout") for name, thread in threads.items() if thread.is_alive()]
+    issues += [ProbeIssue(name, "error", repr(err)) for name, err in errors.items()]
+    return dict(results), tuple(issues)
+
+
 def gather_facts(home: Home, timeout: float = 2.0,
                  environ: Mapping[str, str] | None = None) -> MachineFacts:
     env = os.environ if environ is None else environ
@@ -107,20 +134,7 @@ def gather_facts(home: Home, timeout: float = 2.0,
         "intel": (lambda: probe_intel(deadline - time.monotonic()))
         if platform.os in ("linux", "windows") else tuple,
     }
-    pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="sdsetup-probe")
-    futures = {name: pool.submit(probe) for name, probe in probes.items()}
-    # A little slack past the deadline: each probe enforces the deadline itself and then returns.
-    wait(futures.values(), timeout=timeout + 0.5)
-    pool.shutdown(wait=False, cancel_futures=True)
-    results: dict[str, Any] = {}
-    issues: list[ProbeIssue] = []
-    for name, future in futures.items():
-        if not future.done():
-            issues.append(ProbeIssue(name, "timeout"))
-        elif future.exception() is not None:
-            issues.append(ProbeIssue(name, "error", repr(future.exception())))
-        else:
-            results[name] = future.result()
+    results, issues = run_probes(probes, timeout)
     nvidia: NvidiaFacts = results.get("nvidia-smi") or NvidiaFacts()
     driver, cuda, source = merge_nvidia(nvidia, results.get("proc"), env_driver, platform)
     return MachineFacts(
@@ -136,6 +150,6 @@ def gather_facts(home: Home, timeout: float = 2.0,
         nvidia_driver=driver,
         cuda_driver=cuda,
         driver_source=source,
-        issues=tuple(issues) + nvidia.issues,
+        issues=issues + nvidia.issues,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -79,6 +80,19 @@ def test_merge_prefers_override_then_smi_then_proc():
     assert merge_nvidia(NvidiaFacts(), "535.104.05", None, LINUX)[:2] == ("535.104.05", "12.1")
     assert merge_nvidia(NvidiaFacts(), None, "551.61", WSL) == ("551.61", "12.4", "env")
     assert merge_nvidia(NvidiaFacts(), None, None, LINUX) == (None, None, None)
+
+
+def test_a_stuck_probe_cannot_keep_the_process_alive():
+    script = ("import threading\n"
+              "from sdsetup.facts import run_probes\n"
+              "results, issues = run_probes({'stuck': threading.Event().wait, 'fine': lambda: 1,\n"
+              "                              'broken': lambda: 1 / 0}, 0.2)\n"
+              "print(results, sorted((i.probe, i.kind) for i in issues))\n")
+    start = time.monotonic()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=30)
+    assert time.monotonic() - start < 10
+    assert out.stdout.strip() == "{'fine': 1} [('broken', 'error'), ('stuck', 'timeout')]"
 
 
 def test_run_bounded_kills_the_whole_process_tree(tmp_path):
