@@ -9,6 +9,7 @@ import struct
 from collections.abc import Mapping
 from pathlib import Path
 
+_CYCLE = bytes(range(256))
 BYTES_PER = {"F16": 2, "BF16": 2, "F32": 4, "U8": 1, "F8_E4M3": 1}
 
 
@@ -19,7 +20,8 @@ def safetensors_bytes(shapes: Mapping[str, tuple[int, ...]], dtype: str = "F16",
     for index, (name, shape) in enumerate(shapes.items()):
         size = math.prod(shape) * BYTES_PER[dtype]
         header[name] = {"dtype": dtype, "shape": list(shape), "data_offsets": [offset, offset + size]}
-        data += bytes((fill + index + i) % 256 for i in range(size))
+        start = (fill + index) % 256
+        data += (_CYCLE * (size // 256 + 2))[start:start + size]
         offset += size
     if metadata:
         header["__metadata__"] = dict(metadata)
@@ -47,7 +49,7 @@ SD1_CHECKPOINT = {
     "model.diffusion_model.input_blocks.0.0.weight": (320, 4, 3, 3),
     "model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight": (320, 768),
     "first_stage_model.decoder.conv_in.weight": (512, 4, 3, 3),
-    "cond_stage_model.transformer.text_model.embeddings.token_embedding.weight": (49408, 768),
+    "cond_stage_model.transformer.text_model.final_layer_norm.weight": (768,),
 }
 SD1_INPAINT_CHECKPOINT = {**SD1_CHECKPOINT,
                           "model.diffusion_model.input_blocks.0.0.weight": (320, 9, 3, 3)}
@@ -59,7 +61,7 @@ SD2_CHECKPOINT = {
 SDXL_CHECKPOINT = {
     "model.diffusion_model.input_blocks.0.0.weight": (320, 4, 3, 3),
     "model.diffusion_model.label_emb.0.0.weight": (1280, 2816),
-    "conditioner.embedders.0.transformer.text_model.embeddings.token_embedding.weight": (49408, 768),
+    "conditioner.embedders.0.transformer.text_model.final_layer_norm.weight": (768,),
     "conditioner.embedders.1.model.transformer.resblocks.0.attn.in_proj_weight": (3840, 1280),
     "first_stage_model.decoder.conv_in.weight": (512, 4, 3, 3),
 }
