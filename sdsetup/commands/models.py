@@ -194,11 +194,16 @@ def _entries(ctx, args, *, hash_now: bool, fresh: bool = False) -> tuple[list[Mo
         raise SdsetupError("models.no_models_dir", hint="models.hint_models_dir",
                            path=str(layout.models))
     cache = _cache(ctx)
+    entries = []
     try:
-        entries = [describe(kind, path, cache, hash_now=hash_now, fresh=fresh)
-                   for kind, path in model_files(layout)]
+        for kind, path in model_files(layout):
+            if hash_now and (fresh or cache.cached(path) is None):
+                # Hashing a 7 GB file takes a while: say which one is being read.
+                print(t("models.hashing", path=shown_path(path, layout),
+                        size=human_size(path.stat().st_size)), file=sys.stderr)
+            entries.append(describe(kind, path, cache, hash_now=hash_now, fresh=fresh))
     finally:
-        cache.save()
+        cache.save()  # hashes computed before an interruption are kept
     return entries, layout
 
 

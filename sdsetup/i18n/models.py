@@ -67,6 +67,7 @@ EN: dict[str, str] = {
     "models.installed": "placed {path}\n  {type}, {family}, {size}, SHA-256 checked, AutoV2 {autov2}",
     "models.installed_unverified": "placed {path}\n  {type}, {family}, {size}, AutoV2 {autov2} "
                                    "(no published SHA-256 to check against)",
+    "models.hashing": "hashing {path} ({size})…",
     "models.fetching": "downloading {name} ({size}) into {folder}",
     "models.fetching_unplaced": "downloading {name} ({size}); its folder follows from its contents",
     "models.opt_progress": "show progress bars even when stderr is not a terminal (for front ends)",
@@ -221,6 +222,7 @@ ZH: dict[str, str] = {
     "models.installed": "已放置 {path}\n  {type}，{family}，{size}，SHA-256 已校验，AutoV2 {autov2}",
     "models.installed_unverified": "已放置 {path}\n  {type}，{family}，{size}，AutoV2 {autov2}"
                                    "（没有公布的 SHA-256 可供校验）",
+    "models.hashing": "正在计算 {path} 的哈希（{size}）…",
     "models.fetching": "正在下载 {name}（{size}）到 {folder}",
     "models.fetching_unplaced": "正在下载 {name}（{size}）；下载后按其内容决定存放目录",
     "models.opt_progress": "即使标准错误输出不是终端也显示进度条（供前端使用）",

@@ -89,7 +89,9 @@ def test_verify_hashes_compares_and_fails_on_bad_files(a1111, run_cli):
 
 
 def test_verify_trusts_the_cache_only_while_size_and_mtime_hold(a1111, run_cli, sdsetup_home):
-    assert run_cli("models", "verify", "--models-dir", str(a1111)).returncode == 1
+    first = run_cli("models", "verify", "--models-dir", str(a1111))
+    assert first.returncode == 1 and "hashing models/Lora/sub/xl_style.safetensors" in first.stderr
+    assert "hashing" not in run_cli("models", "verify", "--models-dir", str(a1111)).stderr
     cache_file = sdsetup_home / "model-hashes.json"
     cache = json.loads(cache_file.read_text())
     lora = a1111 / "Lora" / "sub" / "xl_style.safetensors"
