@@ -40,6 +40,9 @@ _LORA_INFIXES = (".lora_up.", ".lora_down.", ".lora_A.", ".lora_B.", ".lora_mid.
                  ".lokr_w1", ".lora.up.", ".lora.down.")
 _LORA_PREFIXES = ("lora_unet_", "lora_te_", "lora_te1_", "lora_te2_")
 _LORA_CROSS_ATTN = re.compile(r"attn2[._]to_k[._](?:lora_down|lora_A|lora\.down)\.weight$")
+# A text-encoder-only LoRA: one CLIP's width (SDXL's two encoders use lora_te1_/lora_te2_).
+_LORA_TE_K = re.compile(r"^lora_te_.*self_attn_k_proj\.(?:lora_down|lora_A)\.weight$")
+_TE_WIDTH = {768: "sd1", 1024: "sd2"}
 _LORA_FAMILY_PREFIXES = (
     (("lora_unet_double_blocks_", "lora_unet_single_blocks_", "diffusion_model.double_blocks.",
       "transformer.single_transformer_blocks.", "lora_transformer_single_transformer_blocks_"),
@@ -92,9 +95,10 @@ def _lora_family(shapes: Shapes, metadata: Mapping[str, str]) -> tuple[str, tupl
                            ("stable-diffusion-3", "sd3")):
         if spec.startswith(prefix):
             return family, (f"modelspec.architecture={spec}",)
-    for name, shape in shapes.items():
-        if _LORA_CROSS_ATTN.search(name) and len(shape) >= 2 and shape[1] in _CONTEXT_WIDTH:
-            return _CONTEXT_WIDTH[shape[1]], (_shape_text(name, shapes),)
+    for pattern, widths in ((_LORA_CROSS_ATTN, _CONTEXT_WIDTH), (_LORA_TE_K, _TE_WIDTH)):
+        for name, shape in shapes.items():
+            if pattern.search(name) and len(shape) >= 2 and shape[1] in widths:
+                return widths[shape[1]], (_shape_text(name, shapes),)
     for prefixes, family in _LORA_FAMILY_PREFIXES:
         hit = next((name for name in shapes if name.startswith(prefixes)), None)
         if hit is not None:
