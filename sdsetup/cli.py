@@ -71,8 +71,17 @@ def render_error(err: SdsetupError) -> str:
     return "\n".join(lines)
 
 
+def _tolerant_streams() -> None:
+    """A console that cannot show a character (GBK, cp437) gets a replacement, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_streams()
     set_language(_language_from_argv(argv) or detect_language())
     try:
         parser = build_parser()
