@@ -277,3 +277,20 @@ def test_existing_different_file_is_never_overwritten(civitai, civitai_env, run_
 def test_messages_in_chinese(civitai, civitai_env, run_cli):
     result = run_cli("--lang", "zh", "models", "get", "civitai:1@999", env=civitai_env)
     assert result.returncode == 1 and "错误" in result.stderr and "404" in result.stderr
+
+
+@pytest.mark.parametrize("args,code,expected", [
+    (("civitai:1@2", "--type", "spaceship"), 2, "unknown model type: spaceship"),
+    (("civitai:1@2", "--connections", "0"), 2, "--connections must be 1 or more"),
+    (("4201",), 1, "ambiguous"),
+    (("https://civitai.com/images/77",), 1, "civitai:ID[@VERSION]"),
+])
+def test_bad_command_lines_say_what_and_how(run_cli, civitai_env, args, code, expected):
+    result = run_cli("models", "get", *args, env=civitai_env)
+    assert result.returncode == code and expected in result.stderr and "hint:" in result.stderr
+
+
+def test_broken_config_file_is_named(civitai, civitai_env, run_cli, sdsetup_home):
+    (sdsetup_home / "config.toml").write_text("[civitai\ntoken = 1\n")
+    result = run_cli("models", "get", "civitai:1@2", env={**civitai_env, "CIVITAI_TOKEN": None})
+    assert result.returncode == 1 and "config.toml" in result.stderr and "Traceback" not in result.stderr
