@@ -3,7 +3,8 @@
 Modules: ``refs`` (parse what the user pasted), ``civitai`` and ``hf`` (metadata and download
 sources), ``placement`` (which folder, which name), ``arch`` (kind and family from tensor shapes),
 ``safety`` (what may land on disk), ``fetcher`` (the ``get`` pipeline), ``library`` (list and
-verify, with the hash cache).
+verify), ``hashcache`` (SHA-256 remembered by path, size and mtime). The safetensors header reader
+is :mod:`sdsetup.safetensors_header`, beside this package, since the web UI uses it too.
 
 Exception tree (all message keys live in ``sdsetup/i18n/models.py``)::
 
