@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from sdsetup.download import partstate
 import tests.models.models_testkit as kit
 from tests.models.civitai_lookalike import FakeFile, FakeVersion
 from tests.support.fileserver import Fault
@@ -27,15 +28,15 @@ def test_interrupted_download_resumes_where_it_stopped(civitai, civitai_env, sds
                **{k: v for k, v in civitai_env.items() if v is not None})
     for key in (k for k, v in civitai_env.items() if v is None):
         env.pop(key, None)
-    part = sdsetup_home / "models" / "Lora" / "big.safetensors.part"
+    dest = sdsetup_home / "models" / "Lora" / "big.safetensors"
     first = subprocess.Popen([sys.executable, "-m", "sdsetup", "models", "get", "civitai:110@11"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
+        # Wait until the engine has recorded half the file as done, then pull the plug.
         deadline = time.monotonic() + 60
-        while not (part.exists() and part.stat().st_size >= half):
+        while sum(e - s for s, e in getattr(partstate.load(dest), "done", ())) < half:
             assert time.monotonic() < deadline and first.poll() is None, "never got half the file"
             time.sleep(0.1)
-        time.sleep(1.5)  # let the engine save its progress sidecar
     finally:
         first.kill()
         first.wait()
