@@ -72,6 +72,14 @@ class Result:
     saved: list[Path] = field(default_factory=list)
 
 
+def blank_canvas(width: int, height: int) -> dict:
+    """An inpainting model's txt2img inputs: repaint everything over a neutral grey image."""
+    from PIL import Image
+
+    return {"image": Image.new("RGB", (width, height), (127, 127, 127)),
+            "mask_image": Image.new("L", (width, height), 255), "strength": 1.0}
+
+
 class Engine:
     def __init__(self, paths: Paths, machine: Machine, options: Options) -> None:
         self.paths = paths
@@ -245,6 +253,8 @@ class Engine:
         if positive.pooled is not None:
             embeds.update(pooled_prompt_embeds=positive.pooled,
                           negative_pooled_prompt_embeds=negative.pooled)
+        if self.config.inpainting:
+            embeds.update(blank_canvas(request.width, request.height))
         device = "cuda" if self.machine.cuda else "cpu"  # MPS generators are not seedable alike
         self.state.job_count, self.state.sampling_steps = request.n_iter, request.steps
         images, infotexts, seeds, saved = [], [], [], []

@@ -86,7 +86,7 @@ def vae_to_ldm(state: dict, blocks: int) -> dict:
     return out
 
 
-def tiny_pipeline(seed: int = 0):
+def tiny_pipeline(seed: int = 0, in_channels: int = 4):
     from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
     from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -94,7 +94,7 @@ def tiny_pipeline(seed: int = 0):
 
     torch.manual_seed(seed)
     unet = UNet2DConditionModel(
-        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        sample_size=8, in_channels=in_channels, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
         down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
         up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"), cross_attention_dim=32,
         attention_head_dim=8, norm_num_groups=32)
@@ -121,11 +121,11 @@ def to_ldm(pipe) -> dict:
     return {k: v.contiguous() for k, v in {**unet, **vae, **text}.items()}
 
 
-def write_checkpoint(path: Path, seed: int = 0) -> Path:
+def write_checkpoint(path: Path, seed: int = 0, in_channels: int = 4) -> Path:
     from safetensors.torch import save_file
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = to_ldm(tiny_pipeline(seed))
+    state = to_ldm(tiny_pipeline(seed, in_channels))
     if path.suffix == ".ckpt":
         torch.save({"state_dict": state}, path)
     else:

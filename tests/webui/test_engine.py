@@ -160,3 +160,13 @@ def test_no_checkpoint_gives_a_hint(tmp_path):
     with pytest.raises(CheckpointError) as err:
         empty.txt2img(small("x"), save=False)
     assert err.value.key == "run.no_checkpoints" and err.value.hint == "run.hint_models_get"
+
+
+def test_inpainting_checkpoint_renders_txt2img(tmp_path):
+    import ldm
+
+    paths = make_paths(tmp_path)
+    ldm.write_checkpoint(paths.checkpoints / "tiny-inpainting.safetensors", in_channels=9)
+    result = Engine(paths, CPU, Options()).txt2img(small("a cat"), save=False)
+    assert result.images[0].size == (64, 64)
+    assert "Model: tiny-inpainting" in result.infotexts[0]
