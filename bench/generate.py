@@ -149,7 +149,7 @@ def gpu_its(work: Path, steps: int = 20, repeat: int = 3) -> tuple[float, float]
     folder = work / "gpu" / "models" / "Stable-diffusion"
     folder.mkdir(parents=True)
     sd15_sized_checkpoint(folder / "sd15-random.safetensors")
-    engine = Engine(Paths(folder, work / "gpu" / "Lora", work / "gpu" / "embeddings",
+    engine = Engine(Paths(folder, work / "gpu" / "Lora", work / "gpu" / "VAE", work / "gpu" / "embeddings",
                           work / "gpu" / "outputs", work / "gpu" / "hashes.json"),
                     probe_machine(), Options())
     request = parse_txt2img({"prompt": PROMPT, "negative_prompt": NEGATIVE, "steps": steps,

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         engine = Engine(
-            Paths(checkpoints=models / "Stable-diffusion", loras=models / "Lora",
+            Paths(checkpoints=models / "Stable-diffusion", loras=models / "Lora", vaes=models / "VAE",
                   embeddings=home.embeddings_dir, outputs=home.outputs_dir,
                   hash_cache=home.cache_dir / "model-hashes.json"),
             probe_machine(), Options(args.medvram, args.lowvram, args.allow_ckpt))

@@ -117,7 +117,7 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
         current = engine.selected()
         return {"sd_model_checkpoint": current.title if current else None,
                 "sd_checkpoint_hash": current.sha256 if current else None,
-                "CLIP_stop_at_last_layers": engine.clip_skip, "sd_vae": "Automatic",
+                "CLIP_stop_at_last_layers": engine.clip_skip, "sd_vae": engine.vae_option,
                 "samples_format": "png", "samples_save": True,
                 "outdir_samples": "", "outdir_txt2img_samples": str(engine.paths.outputs / "txt2img-images")}
 
@@ -128,6 +128,8 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
         if "CLIP_stop_at_last_layers" in body:
             engine.clip_skip = parse_txt2img({"override_settings": {
                 "CLIP_stop_at_last_layers": body["CLIP_stop_at_last_layers"]}}).clip_skip
+        if body.get("sd_vae"):
+            engine.set_vae_option(str(body["sd_vae"]))
         wanted = body.get("sd_model_checkpoint")
         if wanted and (engine.current is None or wanted != engine.current.title):
             engine.select(str(wanted))
@@ -187,7 +189,7 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
 
     @router.get("/sd-vae")
     def sd_vae():
-        return []
+        return [{"model_name": p.stem, "filename": str(p)} for p in engine.vaes()]
 
     @router.get("/upscalers")
     def upscalers():

@@ -30,6 +30,8 @@ from webui.runtime import Machine, choose_runtime, vae_tiling
 
 VERSION = f"sdsetup-{__version__}"
 LORA_SUFFIXES = (".safetensors",)
+VAE_SUFFIXES = (".safetensors",)
+VAE_AUTOMATIC, VAE_NONE = "Automatic", "None"
 EMBEDDING_SUFFIXES = (".safetensors", ".pt", ".bin")
 
 
@@ -37,6 +39,7 @@ EMBEDDING_SUFFIXES = (".safetensors", ".pt", ".bin")
 class Paths:
     checkpoints: Path
     loras: Path
+    vaes: Path
     embeddings: Path
     outputs: Path
     hash_cache: Path
@@ -98,6 +101,9 @@ class Engine:
         self.embeddings: dict[str, Path] = {}
         self.skipped_embeddings: dict[str, Path] = {}
         self.clip_skip = 1
+        self.vae_option = VAE_AUTOMATIC
+        self._own_vae = None
+        self.vae_file: Path | None = None
         self.refresh()
 
     # --- models -------------------------------------------------------------------------------
@@ -110,6 +116,40 @@ class Engine:
 
     def loras(self) -> list[Path]:
         return files_under(self.paths.loras, LORA_SUFFIXES)
+
+    def vaes(self) -> list[Path]:
+        return files_under(self.paths.vaes, VAE_SUFFIXES)
+
+    def vae_for(self, option: str) -> Path | None:
+        """The VAE file an ``sd_vae`` value means; None for the checkpoint's own VAE.
+
+        "Automatic" picks ``<checkpoint stem>.vae.safetensors`` when one exists, as A1111 does.
+        """
+        if option == VAE_NONE:
+            return None
+        if option == VAE_AUTOMATIC:
+            current = self.selected()
+            stem = current.path.stem + ".vae" if current else None
+            return next((p for p in [*self.vaes(), *files_under(self.paths.checkpoints, VAE_SUFFIXES)]
+                         if p.stem == stem), None)
+        found = next((p for p in self.vaes() if option in (p.name, p.stem)), None)
+        if found is None:
+            raise RequestError("sd_vae", "run.vae_not_found", name=option)
+        return found
+
+    def set_vae_option(self, option: str) -> None:
+        self.vae_for(option)  # unknown names fail now, not at the next generation
+        self.vae_option = option
+
+    def _apply_vae(self, option: str) -> None:
+        wanted = self.vae_for(option)
+        if wanted == self.vae_file:
+            return
+        runtime = choose_runtime(self.machine, self.config.family, self.options.medvram,
+                                 self.options.lowvram)
+        self.pipe.vae = self._own_vae if wanted is None else loading.load_vae(wanted, self.config, runtime)
+        runtime.place(self.pipe)
+        self.vae_file = wanted
 
     def select(self, wanted: str) -> Checkpoint:
         """Load the checkpoint ``wanted`` names (any A1111 spelling); blocks until it is ready."""
@@ -129,6 +169,7 @@ class Engine:
 
     def _unload(self) -> None:
         self.pipe, self.current, self.config, self._loras = None, None, None, {}
+        self._own_vae, self.vae_file = None, None
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -141,6 +182,7 @@ class Engine:
         pipe.set_progress_bar_config(disable=True)
         self.pipe, self.config, self.current = pipe, config, checkpoint
         self._scheduler_config = dict(pipe.scheduler.config)
+        self._own_vae = pipe.vae
         self._load_embeddings()
         self.state.job_count = 0
 
@@ -242,6 +284,7 @@ class Engine:
         seed = concrete_seed(request.seed, self._rng)
         choice = samplers.resolve(request.sampler_name, request.scheduler)
         prompt_text, networks = extract_networks(request.prompt)
+        self._apply_vae(request.vae or self.vae_option)
         missing = self._apply_loras([(n.name, n.weight) for n in networks if n.kind == "lora"])
         positive, negative = conditioning.encode_pair(pipe, prompt_text, request.negative_prompt,
                                                       request.clip_skip)
@@ -288,8 +331,12 @@ class Engine:
                 "Schedule type": choice.schedule_label, "CFG scale": request.cfg_scale,
                 "Seed": seed, "Size": f"{request.width}x{request.height}",
                 "Model hash": ck.shorthash if ck else None, "Model": ck.stem if ck else None,
+                "VAE hash": self._vae_hash(), "VAE": self.vae_file.stem if self.vae_file else None,
                 "Clip skip": request.clip_skip if request.clip_skip > 1 else None,
                 "Version": VERSION}
+
+    def _vae_hash(self) -> str | None:
+        return self._hashes.get(self.vae_file)[:10] if self.vae_file else None
 
     def _info(self, request: Txt2Img, choice: samplers.Choice, seeds: list[int],
               infotexts: list[str]) -> dict:
@@ -305,7 +352,8 @@ class Engine:
             "cfg_scale": request.cfg_scale, "steps": request.steps, "batch_size": request.batch_size,
             "restore_faces": False, "face_restoration_model": None,
             "sd_model_name": ck.stem if ck else None, "sd_model_hash": ck.shorthash if ck else None,
-            "sd_vae_name": None, "sd_vae_hash": None, "seed_resize_from_w": -1,
+            "sd_vae_name": self.vae_file.stem if self.vae_file else None,
+            "sd_vae_hash": self._vae_hash(), "seed_resize_from_w": -1,
             "seed_resize_from_h": -1, "denoising_strength": None,
             "extra_generation_params": {"Schedule type": choice.schedule_label} if choice.schedule_label else {},
             "index_of_first_image": 0, "infotexts": infotexts, "styles": [],

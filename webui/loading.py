@@ -90,3 +90,19 @@ def load_pipeline(path: Path, runtime: Runtime, allow_ckpt: bool = False):
                                   path=str(path), reason=str(exc).splitlines()[0][:200]) from exc
     runtime.place(pipe)
     return pipe, config
+
+
+def load_vae(path: Path, config: PipelineConfig, runtime: Runtime):
+    """A standalone VAE file (A1111's ``models/VAE``), shaped like the loaded checkpoint's VAE."""
+    from diffusers import AutoencoderKL
+
+    if path.suffix != ".safetensors":
+        raise CheckpointError("run.ckpt_pickle_refused", hint="run.hint_vae_safetensors", path=str(path))
+    with tempfile.TemporaryDirectory(prefix="sdsetup-vae-") as folder:
+        (Path(folder) / "config.json").write_text(json.dumps(config.components["vae"]))
+        try:
+            return AutoencoderKL.from_single_file(str(path), config=folder, local_files_only=True,
+                                                  torch_dtype=runtime.dtype())
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise CheckpointError("run.ckpt_unreadable", hint="run.hint_redownload",
+                                  path=str(path), reason=str(exc).splitlines()[0][:200]) from exc

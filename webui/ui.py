@@ -18,7 +18,7 @@ import gradio as gr
 
 from sdsetup.i18n import t
 from webui import samplers
-from webui.engine import Engine
+from webui.engine import VAE_AUTOMATIC, VAE_NONE, Engine
 from webui.errors import WebuiError
 from webui.infotext import parse_infotext
 from webui.params import LIMITS, parse_txt2img
@@ -44,11 +44,14 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
     def titles() -> list[str]:
         return [ck.title for ck in engine.checkpoints]
 
+    def vae_names() -> list[str]:
+        return [VAE_AUTOMATIC, VAE_NONE, *(p.stem for p in engine.vaes())]
+
     def refresh():
         engine.refresh()
         current = engine.selected()
         return (gr.update(choices=titles(), value=current.title if current else None),
-                gr.update(visible=not engine.checkpoints))
+                gr.update(choices=vae_names()), gr.update(visible=not engine.checkpoints))
 
     def switch(title: str | None):
         if not title:
@@ -80,14 +83,15 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         ending = tr("run.ui_download_done") if child.returncode == 0 else ""
         yield "\n".join([*lines[-_LOG_LINES:], ending]).strip()
 
-    def generate(title, prompt, negative, sampler, schedule, steps, cfg, width, height, seed,
+    def generate(title, vae, prompt, negative, sampler, schedule, steps, cfg, width, height, seed,
                  batch_size, batch_count, clip_skip):
         try:
             request = parse_txt2img({
                 "prompt": prompt, "negative_prompt": negative, "sampler_name": sampler,
                 "scheduler": schedule, "steps": steps, "cfg_scale": cfg, "width": width,
                 "height": height, "seed": seed, "batch_size": batch_size, "n_iter": batch_count,
-                "override_settings": {"sd_model_checkpoint": title, "CLIP_stop_at_last_layers": clip_skip}})
+                "override_settings": {"sd_model_checkpoint": title, "sd_vae": vae,
+                                      "CLIP_stop_at_last_layers": clip_skip}})
         except WebuiError as err:
             yield None, "", tr("run.ui_error", message=str(err))
             return
@@ -129,6 +133,7 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         with gr.Row():
             model = gr.Dropdown(titles(), value=current.title if current else None,
                                 label=tr("run.ui_model"), scale=4, elem_id="model")
+            vae = gr.Dropdown(vae_names(), value=VAE_AUTOMATIC, label=tr("run.ui_vae"), scale=2)
             refresh_button = gr.Button(tr("run.ui_refresh"), scale=1)
         with gr.Group(visible=not engine.checkpoints) as empty:
             gr.Markdown(tr("run.ui_no_models", folder=str(engine.paths.checkpoints)))
@@ -173,10 +178,10 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                     png_text = gr.Textbox(label=tr("run.ui_infotext"), lines=6)
                     png_fields = gr.JSON(label=tr("run.ui_png_fields"))
 
-        refresh_button.click(refresh, outputs=[model, empty], api_name=False)
+        refresh_button.click(refresh, outputs=[model, vae, empty], api_name=False)
         model.change(switch, inputs=model, outputs=status, api_name=False)
         download_button.click(download, inputs=url, outputs=download_log, api_name="download_model")
-        go.click(generate, inputs=[model, prompt, negative, sampler, schedule, steps, cfg, width,
+        go.click(generate, inputs=[model, vae, prompt, negative, sampler, schedule, steps, cfg, width,
                                    height, seed, batch_size, batch_count, clip_skip],
                  outputs=[gallery, info, status], api_name="txt2img")
         stop.click(engine.interrupt, api_name=False)

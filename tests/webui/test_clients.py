@@ -38,7 +38,8 @@ def test_webuiapi_lists_sets_generates_and_polls(server):
 def test_gradio_client_calls_the_page_function(server):
     client = Client(server.url, verbose=False)
     gallery, info, status = client.predict(
-        None, "a cat", "", "Euler", "Automatic", 2, 7, 64, 64, 5, 1, 1, 1, api_name="/txt2img")
+        None, "Automatic", "a cat", "", "Euler", "Automatic", 2, 7, 64, 64, 5, 1, 1, 1,
+        api_name="/txt2img")
     assert len(gallery) == 1 and info.startswith("a cat\nSteps: 2, Sampler: Euler")
     assert Image.open(gallery[0]["image"]).size == (64, 64)
 

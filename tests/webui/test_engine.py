@@ -14,7 +14,7 @@ from safetensors.torch import save_file
 from sdsetup.errors import SdsetupError
 from webui.conditioning import encode_pair
 from webui.engine import Engine, Options, Paths
-from webui.errors import CheckpointError
+from webui.errors import CheckpointError, RequestError
 from webui.loading import load_pipeline
 from webui.params import parse_txt2img
 from webui.runtime import Machine, Runtime
@@ -25,6 +25,7 @@ FP32 = Runtime("cpu", False, "none")
 
 def make_paths(root) -> Paths:
     return Paths(checkpoints=root / "models" / "Stable-diffusion", loras=root / "models" / "Lora",
+                 vaes=root / "models" / "VAE",
                  embeddings=root / "embeddings", outputs=root / "outputs",
                  hash_cache=root / "cache" / "hashes.json")
 
@@ -170,3 +171,21 @@ def test_inpainting_checkpoint_renders_txt2img(tmp_path):
     result = Engine(paths, CPU, Options()).txt2img(small("a cat"), save=False)
     assert result.images[0].size == (64, 64)
     assert "Model: tiny-inpainting" in result.infotexts[0]
+
+
+def test_vae_choice_swaps_the_decoder_and_is_recorded(engine, tiny_checkpoints):
+    from safetensors.torch import load_file
+
+    state = load_file(str(tiny_checkpoints["other"]))
+    engine.paths.vaes.mkdir(parents=True, exist_ok=True)
+    save_file({k.removeprefix("first_stage_model."): v for k, v in state.items()
+               if k.startswith("first_stage_model.")}, str(engine.paths.vaes / "other-vae.safetensors"))
+    own = engine.txt2img(small("a cat"), save=False)
+    swapped = engine.txt2img(small("a cat", override_settings={"sd_vae": "other-vae"}), save=False)
+    back = engine.txt2img(small("a cat"), save=False)
+    assert np.abs(pixels(own) - pixels(swapped)).max() > 0 and np.array_equal(pixels(own), pixels(back))
+    assert "VAE hash: " in swapped.infotexts[0] and ", VAE: other-vae," in swapped.infotexts[0]
+    assert "VAE" not in own.infotexts[0]
+    with pytest.raises(RequestError) as err:
+        engine.txt2img(small("a cat", override_settings={"sd_vae": "missing"}), save=False)
+    assert err.value.field == "sd_vae"

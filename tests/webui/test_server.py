@@ -130,6 +130,7 @@ def test_lists_and_saved_outputs(server):
     assert "ram" in httpx.get(server.api("memory"), timeout=10).json()
     assert httpx.post(server.api("refresh-checkpoints"), timeout=10).json() is None
     assert httpx.get(server.api("loras"), timeout=10).json() == []
+    assert httpx.get(server.api("sd-vae"), timeout=10).json() == []
     txt2img(server, prompt="keep", seed=4242, save_images=True)
     saved = list((server.home / "outputs" / "txt2img-images").rglob("*-4242.png"))
     assert len(saved) == 1 and Image.open(saved[0]).info["parameters"].startswith("keep\n")
