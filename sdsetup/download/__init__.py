@@ -10,10 +10,10 @@ over several connections and mirrors, and lets only verified bytes land at the d
 Exceptions (all are :class:`sdsetup.errors.SdsetupError`, rendered by the CLI)::
 
     DownloadError             anything that stops a file from landing
-    ├── HttpStatus            a status that ends an attempt (status, url without query string)
-    ├── SizeMismatch          bytes or a server's announced total disagree with the size
-    ├── HashMismatch          the finished file's sha256 is wrong twice; names the mirrors
     ├── AllSourcesFailed      every mirror failed; ``reasons`` maps each mirror to why
+    │   ├── HttpStatus        ...all with one HTTP status (``status``; ``url`` has no query)
+    │   └── SizeMismatch      ...all announcing a size other than the expected one
+    ├── HashMismatch          the finished file's sha256 was wrong twice; names the mirrors
     └── DiskFull              no space left; the ``.part`` is kept for a later resume
 
 A ``validate`` callback of a :class:`DownloadItem` may raise any ``SdsetupError``; it is passed

@@ -98,27 +98,27 @@ def _ready(item: DownloadItem, cache_dir: Path | None) -> bool:
 
 def _download_verified(item: DownloadItem, connections: int | None, bars: Bars,
                        tuning: Tuning) -> str:
-    """Download, check size, hash and the caller's validator, then rename into place.
+    """Download, check the hash and the caller's validator, then rename into place.
 
     A wrong hash is retried once from scratch without the mirror that served most of the
-    bytes; a second one fails naming the mirrors.
+    bytes; a second one fails naming the mirrors that served the file.
     """
     sources = item.source_list()
     sha = item.expected_sha256
-    for attempt in (1, 2):
-        job = _Job(item, Pool.of(sources, tuning.bench_after), tuning)
-        part, actual = job.run(connections, bars)
-        if sha is None or actual == sha:
-            _accept(item, part)
-            return actual
+    job = _Job(item, Pool.of(sources, tuning.bench_after), tuning)
+    part, actual = job.run(connections, bars)
+    if sha is not None and actual != sha:
         partstate.discard(item.dest)
-        served = ", ".join(m.label for m in job.pool.mirrors if m.served)
         culprit = job.pool.blame()
-        if attempt == 2:
-            raise HashMismatch(sha, actual, served or "-", str(item.dest))
         others = tuple(s for s in sources if culprit is None or s is not culprit.source)
-        sources = others or sources
-    raise AssertionError("unreachable")
+        retry = _Job(item, Pool.of(others or sources, tuning.bench_after), tuning)
+        part, actual = retry.run(connections, bars)
+        if actual != sha:
+            partstate.discard(item.dest)
+            served = {m.label for j in (job, retry) for m in j.pool.mirrors if m.served}
+            raise HashMismatch(sha, actual, ", ".join(sorted(served)) or "-", str(item.dest))
+    _accept(item, part)
+    return actual
 
 
 def _accept(item: DownloadItem, part: Path) -> None:
@@ -186,10 +186,7 @@ class _Job:
             raise self.error
         if not self.pieces.finished():
             raise self._all_failed()
-        size = self.pieces.size or 0
-        os.truncate(self.part, size)
-        if self.item.size is not None and size != self.item.size:
-            raise SizeMismatch(self.item.size, size, str(self.item.dest))
+        os.truncate(self.part, self.pieces.size or 0)
         self._hash_prefix(None)
         return self.part, self.hasher.hexdigest()
 
@@ -280,11 +277,14 @@ class _Job:
             self._fail(self._all_failed())
 
     def _all_failed(self) -> AllSourcesFailed:
+        """The error for a file no mirror could serve, as precise as their answers allow."""
         dest, reasons = str(self.item.dest), self.pool.reasons()
-        status = self.pool.common_status()
-        if status is None:
-            return AllSourcesFailed(dest, reasons)
-        return HttpStatus(status, redact_url(self.pool.mirrors[0].url), dest, reasons)
+        refusal = self.pool.common_refusal()
+        if refusal is not None and refusal.status is not None:
+            return HttpStatus(refusal.status, redact_url(self.pool.mirrors[0].url), dest, reasons)
+        if refusal is not None and refusal.reason == "download.reason_size":
+            return SizeMismatch(dest, reasons, **refusal.params)
+        return AllSourcesFailed(dest, reasons)
 
     def _fail(self, err: BaseException) -> None:
         with self.lock:
@@ -315,7 +315,7 @@ class _Job:
                     mirror.not_before = time.monotonic() + self.tuning.bench_seconds
             elif rejected.refusal in (Refusal.GONE, Refusal.REFRESH) and not refresh:
                 mirror.gone = reason
-                mirror.status = rejected.status
+                mirror.refusal = rejected
             elif rejected.refusal is Refusal.RETRY:
                 self._back_off(mirror, rejected.retry_after, failed.progressed, time.monotonic())
             hopeless = self.pool.all_gone() or self.no_progress > self.tuning.max_no_progress

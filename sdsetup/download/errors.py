@@ -9,14 +9,6 @@ class DownloadError(SdsetupError):
     """A file could not be fetched, verified or put in place."""
 
 
-class SizeMismatch(DownloadError):
-    """The bytes received, or a server's announced total, disagree with the expected size."""
-
-    def __init__(self, expected: int, actual: int, where: str) -> None:
-        super().__init__("download.size_mismatch", hint="download.hint_retry",
-                         expected=expected, actual=actual, where=where)
-
-
 class HashMismatch(DownloadError):
     """The finished file's sha256 is not the expected one; names the mirrors that served it."""
 
@@ -52,3 +44,12 @@ class HttpStatus(AllSourcesFailed):
         self.params.update(status=status, url=url)
         self.status = status
         self.url = url
+
+
+class SizeMismatch(AllSourcesFailed):
+    """Every mirror announced a size other than the expected one."""
+
+    def __init__(self, dest: str, reasons: dict[str, str], expected: int, actual: int) -> None:
+        super().__init__(dest, reasons)
+        self.key = "download.size_mismatch"
+        self.params.update(expected=expected, actual=actual)

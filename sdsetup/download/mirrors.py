@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sdsetup.download.item import Source
 from sdsetup.download.names import redact_url
+from sdsetup.download.responses import Rejected
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Mirror:
     refreshes: int = 0            # consecutive re-resolutions without a byte
     not_before: float = 0.0
     gone: str | None = None       # why it is out of the game for this file
-    status: int | None = None     # the HTTP status that put it out, if one did
+    refusal: Rejected | None = None  # the answer that put it out
     last_error: str | None = None
     active: int = 0
     served: int = 0               # bytes this mirror wrote into the file, to blame on a bad hash
@@ -82,11 +83,14 @@ class Pool:
         with self.lock:
             return {m.label: m.gone or m.last_error or "-" for m in self.mirrors}
 
-    def common_status(self) -> int | None:
-        """The HTTP status every mirror was dropped for, when they all agree."""
+    def common_refusal(self) -> Rejected | None:
+        """The answer every mirror was dropped for, when they all got the same kind of one."""
         with self.lock:
-            statuses = {m.status for m in self.mirrors}
-            return statuses.pop() if len(statuses) == 1 else None
+            refusals = [m.refusal for m in self.mirrors]
+        if any(r is None for r in refusals):
+            return None
+        kinds = {(r.reason, r.status) for r in refusals if r is not None}
+        return refusals[0] if len(kinds) == 1 else None
 
     def blame(self) -> Mirror | None:
         """The mirror that served the most bytes of the file."""

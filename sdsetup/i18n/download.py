@@ -22,7 +22,8 @@ EN: dict[str, str] = {
     "download.bad_number": "{option} must be a whole number in {low}..{high}, got: {value}",
     "download.all_failed": "could not download {dest}; every mirror failed:{reasons}",
     "download.http_status": "could not download {dest}: {url} answered HTTP {status}{reasons}",
-    "download.size_mismatch": "{where}: expected {expected} bytes, got {actual}",
+    "download.size_mismatch": "could not download {dest}: the file has {actual} bytes, expected "
+    "{expected}{reasons}",
     "download.hash_mismatch": (
         "{dest}: sha256 is {actual}, expected {expected}, twice; the file was removed. "
         "Served by: {mirrors}"
@@ -71,7 +72,7 @@ ZH: dict[str, str] = {
     "download.bad_number": "{option} 必须是 {low}..{high} 之间的整数，收到的是：{value}",
     "download.all_failed": "无法下载 {dest}；所有镜像均失败：{reasons}",
     "download.http_status": "无法下载 {dest}：{url} 返回 HTTP {status}{reasons}",
-    "download.size_mismatch": "{where}：应为 {expected} 字节，实际为 {actual} 字节",
+    "download.size_mismatch": "无法下载 {dest}：文件大小为 {actual} 字节，应为 {expected} 字节{reasons}",
     "download.hash_mismatch": (
         "{dest}：sha256 为 {actual}，应为 {expected}，连续两次不符，文件已删除。"
         "提供数据的镜像：{mirrors}"

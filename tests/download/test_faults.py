@@ -13,6 +13,7 @@ from sdsetup.download import (
     DownloadItem,
     HashMismatch,
     HttpStatus,
+    SizeMismatch,
     Source,
     fetch,
 )
@@ -265,3 +266,10 @@ def test_progress_bars_show_bytes_and_speed(server, data, tmp_path, capsys):
           tuning=QUICK)
     err = capsys.readouterr().err
     assert "f.bin" in err and "391k/391k" in err.replace("K", "k") and "/s" in err
+
+
+def test_every_mirror_with_another_size_is_a_size_mismatch(server, data, tmp_path):
+    with pytest.raises(SizeMismatch) as err:
+        _get(server, tmp_path / "f.bin", size=len(data) - 1)
+    assert err.value.params["actual"] == len(data)
+    assert not (tmp_path / "f.bin").exists()
