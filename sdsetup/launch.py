@@ -9,6 +9,7 @@ wait for it to stop and return its exit status.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
+from sdsetup.i18n import t
 
 REQUIRED_MODULES = ("torch", "diffusers", "transformers", "gradio", "safetensors")
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DIFFUSERS_OFFLINE": "1",
@@ -31,6 +33,37 @@ _PROBE = ("import importlib.util, json, sys; "
           "print(json.dumps([m for m in sys.argv[1:] if importlib.util.find_spec(m) is None]))")
 _READY_TIMEOUT = 600
 _POLL = 0.5
+
+
+_FORWARDED_FLAGS = ("listen", "medvram", "lowvram", "allow_ckpt", "nowebui")
+_FORWARDED_VALUES = ("api_auth", "gradio_auth")
+
+
+def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options ``sdsetup run`` and ``python -m webui`` share; the first forwards them."""
+    parser.add_argument("--host", default="127.0.0.1", help=t("run.opt_host"))
+    parser.add_argument("--port", type=int, default=7860, help=t("run.opt_port"))
+    parser.add_argument("--listen", action="store_true", help=t("run.opt_listen"))
+    parser.add_argument("--api-auth", metavar="USER:PASS", help=t("run.opt_api_auth"))
+    parser.add_argument("--gradio-auth", metavar="USER:PASS", help=t("run.opt_gradio_auth"))
+    parser.add_argument("--models-dir", metavar="DIR", type=Path, help=t("run.opt_models_dir"))
+    memory = parser.add_mutually_exclusive_group()
+    memory.add_argument("--medvram", action="store_true", help=t("run.opt_medvram"))
+    memory.add_argument("--lowvram", action="store_true", help=t("run.opt_lowvram"))
+    parser.add_argument("--allow-ckpt", action="store_true", help=t("run.opt_allow_ckpt"))
+    parser.add_argument("--nowebui", action="store_true", help=t("run.opt_nowebui"))
+
+
+def forwarded_args(args: argparse.Namespace, lang: str) -> list[str]:
+    """The ``python -m webui`` options that carry the choices :func:`add_ui_arguments` parsed."""
+    extra = ["--lang", lang]
+    extra += ["--" + flag.replace("_", "-") for flag in _FORWARDED_FLAGS if getattr(args, flag)]
+    for option in _FORWARDED_VALUES:
+        if getattr(args, option):
+            extra += ["--" + option.replace("_", "-"), getattr(args, option)]
+    if args.models_dir:
+        extra += ["--models-dir", str(args.models_dir.expanduser().absolute())]
+    return extra
 
 
 class LaunchError(SdsetupError):

@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 # Before gradio, huggingface_hub or diffusers are imported: nothing may call an outside host.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DIFFUSERS_OFFLINE": "1",
@@ -21,23 +20,14 @@ for _key, _value in OFFLINE_ENV.items():
 from sdsetup.errors import SdsetupError  # noqa: E402
 from sdsetup.home import resolve_home  # noqa: E402
 from sdsetup.i18n import detect_language, normalise, set_language, t  # noqa: E402
+from sdsetup.launch import add_ui_arguments  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m webui", description=t("run.description"))
     parser.add_argument("--home", metavar="DIR", help=t("core.opt_home"))
-    parser.add_argument("--host", default="127.0.0.1", help=t("run.opt_host"))
-    parser.add_argument("--port", type=int, default=7860, help=t("run.opt_port"))
-    parser.add_argument("--listen", action="store_true", help=t("run.opt_listen"))
-    parser.add_argument("--api-auth", metavar="USER:PASS", help=t("run.opt_api_auth"))
-    parser.add_argument("--gradio-auth", metavar="USER:PASS", help=t("run.opt_gradio_auth"))
-    parser.add_argument("--models-dir", metavar="DIR", help=t("run.opt_models_dir"))
     parser.add_argument("--lang", help=t("core.opt_lang"))
-    memory = parser.add_mutually_exclusive_group()
-    memory.add_argument("--medvram", action="store_true", help=t("run.opt_medvram"))
-    memory.add_argument("--lowvram", action="store_true", help=t("run.opt_lowvram"))
-    parser.add_argument("--allow-ckpt", action="store_true", help=t("run.opt_allow_ckpt"))
-    parser.add_argument("--nowebui", action="store_true", help=t("run.opt_nowebui"))
+    add_ui_arguments(parser)
     parser.add_argument("--api", action="store_true", help=t("run.opt_api"))
     return parser
 
@@ -48,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = normalise(args.lang) if args.lang else detect_language()
     set_language(lang)
     home = resolve_home(args.home)
-    models = Path(args.models_dir).expanduser().absolute() if args.models_dir else home.models_dir
+    models = args.models_dir.expanduser().absolute() if args.models_dir else home.models_dir
     host = "0.0.0.0" if args.listen else args.host
     if args.listen and not (args.api_auth and args.gradio_auth):
         print(t("run.listen_warning"), file=sys.stderr)
