@@ -178,6 +178,7 @@ def prepare(home: Home, request: Request) -> Prepared:
     variant, release, device, reasons = choose(home, target, request.variant)
     lock_path = request.lock or lockfile.bundled_lock(target.lock_platform, target.python_tag)
     pins = tuple(p for p in lockfile.read_lock(lock_path) if p.name != "torch")
+    pins += lockfile.runtime_pins(variant, target.lock_platform, target.python_tag, request.lock)
     pin = lockfile.find_torch_pin(lockfile.torch_pins(request.lock), release, variant,
                                   target.python_tag, target.lock_platform)
     pin = lockfile.with_tofu(pin, lockfile.recorded_hashes(home))

@@ -1,7 +1,9 @@
 """The pinned, hashed sets the managed env is built from (``lockfiles/`` in the repository).
 
 ``webui-<platform>-cp3XX.txt`` pin everything but torch (pip-compile's ``--generate-hashes``
-format); ``torch.toml`` pins the torch wheel per release, variant, Python and platform, with its
+format); ``torch-runtime-<variant>-<platform>-cp3XX.txt`` pin the runtime wheels a Linux GPU build
+loads (nvidia-*, triton); ``torch.toml`` pins the torch wheel per release, variant, Python and
+platform, with its
 sha256 where one is known. Where none is, the first verified download's hash is trusted and
 recorded in ``<home>/torch-hashes.json`` (trust on first use), and later installs hold to it.
 
@@ -14,7 +16,6 @@ Exceptions::
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,7 @@ from packaging.version import InvalidVersion, Version
 
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
+from sdsetup.jsonstate import read_json, write_json
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -144,6 +146,17 @@ def lock_name(platform: str, python: str) -> str:
     return f"webui-{platform}-{python}.txt"
 
 
+def runtime_lock_name(variant: str, platform: str, python: str) -> str | None:
+    """The lock of the runtime wheels a torch build needs beside itself, if it needs any.
+
+    Linux GPU builds load CUDA (or ROCm) from separate wheels (nvidia-*, triton); CPU builds and
+    Windows builds carry what they need.
+    """
+    if variant == "cpu" or not platform.startswith("linux"):
+        return None
+    return f"torch-runtime-{variant}-{platform}-{python}.txt"
+
+
 def with_tofu(pin: TorchPin, recorded: Mapping[str, str]) -> TorchPin:
     """The pin with the hash recorded on first use, when the lock itself has none."""
     if pin.sha256 or pin.file not in recorded:
@@ -175,6 +188,20 @@ def bundled_lock(platform: str, python: str) -> Path:
     return path
 
 
+def runtime_pins(variant: str, platform: str, python: str, lock: Path | None = None) -> tuple[Pin, ...]:
+    """The runtime wheels of this torch build, from beside ``--lock`` or the bundled folder."""
+    name = runtime_lock_name(variant, platform, python)
+    if name is None:
+        return ()
+    folder = lock.parent if lock else lock_dir()
+    if not (folder / name).is_file():
+        offered = sorted(p.name.split("-")[2] for p in folder.glob(f"torch-runtime-*-{platform}-{python}.txt"))
+        raise LockError("install.no_runtime_lock", hint="install.hint_runtime", variant=variant,
+                        platform=platform, python=python, offered=", ".join(offered) or "-",
+                        suggestion=offered[-1] if offered else "cpu")
+    return read_lock(folder / name)
+
+
 def torch_pins(lock: Path | None = None) -> tuple[TorchPin, ...]:
     """The torch pins beside a user's ``--lock`` file when it has a torch.toml, else the bundled ones."""
     beside = lock.parent / "torch.toml" if lock else None
@@ -188,10 +215,7 @@ def torch_pins(lock: Path | None = None) -> tuple[TorchPin, ...]:
 
 
 def recorded_hashes(home: Home) -> dict[str, str]:
-    try:
-        return dict(json.loads((home.root / TOFU_FILE).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return {}
+    return dict(read_json(home.root / TOFU_FILE) or {})
 
 
 def record_hash(home: Home, filename: str, path: Path) -> str:
@@ -202,9 +226,5 @@ def record_hash(home: Home, filename: str, path: Path) -> str:
             digest.update(block)
     recorded = recorded_hashes(home)
     recorded[filename] = digest.hexdigest()
-    target = home.root / TOFU_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(recorded, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(target)
+    write_json(home.root / TOFU_FILE, recorded)
     return recorded[filename]

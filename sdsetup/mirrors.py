@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
 from sdsetup.i18n import t
+from sdsetup.jsonstate import read_json, write_json
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -367,19 +368,14 @@ def load_mirrors(home: Home, environ: Mapping[str, str] | None = None) -> dict[s
 
 def remembered_choice(home: Home) -> dict[str, str] | None:
     """The per-role mirror names the last ``auto`` probe chose, if any."""
-    try:
-        data = json.loads((home.root / CHOICE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = read_json(home.root / CHOICE_FILE)
+    if not isinstance(data, dict):
         return None
     return {role: str(data[role]) for role in ("packages", "torch", "models") if role in data}
 
 
 def remember_choice(home: Home, choice: Mapping[str, str]) -> None:
-    home.root.mkdir(parents=True, exist_ok=True)
-    target = home.root / CHOICE_FILE
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(dict(choice), indent=2), encoding="utf-8")
-    tmp.replace(target)
+    write_json(home.root / CHOICE_FILE, dict(choice))
 
 
 def requested_spec(requested: str | None, home: Home, environ: Mapping[str, str] | None = None) -> str:
@@ -411,18 +407,11 @@ def chosen_mirror(home: Home, requested: str | None) -> Mirror:
 
 def record_miss(home: Home, mirror: str, host: str) -> None:
     """Remember that a lazy cache bounced a download to its origin (``doctor`` reports it)."""
-    path = home.root / MISSES_FILE
-    try:
-        misses = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        misses = {}
+    misses = read_json(home.root / MISSES_FILE) or {}
     entry = misses.setdefault(mirror, {"count": 0, "host": host})
     entry["count"] += 1
     entry["host"] = host
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(misses, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    write_json(home.root / MISSES_FILE, misses)
 
 
 @dataclass(frozen=True)
@@ -447,10 +436,7 @@ def mirror_checks(home: Home, environ: Mapping[str, str] | None = None) -> list[
     choice = remembered_choice(home)
     if choice:
         checks.append(MirrorCheck("mirrors.auto", True, "install.remembered", choice))
-    try:
-        misses = json.loads((home.root / MISSES_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        misses = {}
+    misses = read_json(home.root / MISSES_FILE) or {}
     for name, miss in sorted(misses.items()):
         checks.append(MirrorCheck(f"mirrors.miss.{name}", False, "install.check_lazy_miss",
                                   {"mirror": name, "count": miss["count"], "host": miss["host"]},

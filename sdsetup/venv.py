@@ -29,6 +29,7 @@ from packaging.tags import Tag, compatible_tags, cpython_tags, platform_tags
 
 from sdsetup.errors import SdsetupError
 from sdsetup.facts.model import PythonInfo
+from sdsetup.jsonstate import read_json, write_json
 
 SUPPORTED_PYTHONS = ((3, 10), (3, 12))
 STATE_FILE = "sdsetup-install.json"
@@ -120,16 +121,12 @@ def inspect_python(python: Path | None) -> Target:
 
 def read_state(env_dir: Path) -> dict[str, Any] | None:
     """What a finished install recorded; None for a missing or unfinished env."""
-    try:
-        return json.loads((env_dir / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    state = read_json(env_dir / STATE_FILE)
+    return state if isinstance(state, dict) else None
 
 
 def write_state(env_dir: Path, state: Mapping[str, Any]) -> None:
-    tmp = env_dir / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(dict(state), indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(env_dir / STATE_FILE)
+    write_json(env_dir / STATE_FILE, dict(state))
 
 
 def _aside(env_dir: Path) -> Path:

@@ -53,6 +53,9 @@ EN: dict[str, str] = {
     "install.no_torch_pin": "torch {release} has no pinned {variant} wheel for {python} on "
     "{platform}; variants pinned there: {offered}",
     "install.hint_variant": "sdsetup install --variant cpu",
+    "install.no_runtime_lock": "the {variant} torch build on {platform} needs NVIDIA's runtime "
+    "wheels, and no lock pins them for {python}; locked GPU builds there: {offered}",
+    "install.hint_runtime": "sdsetup install --variant {suggestion}",
     "install.plan_missing": "{count} file(s) are not offered by any mirror ({mirrors}) for this "
     "Python and platform: {names}",
     "install.python_not_cpython": "{python} is {implementation}; the managed env needs CPython "
@@ -176,6 +179,9 @@ ZH: dict[str, str] = {
     "install.no_torch_pin": "torch {release} 没有为 {platform} 上的 {python} 固定 {variant} 轮子；"
     "该平台已固定的变体：{offered}",
     "install.hint_variant": "sdsetup install --variant cpu",
+    "install.no_runtime_lock": "{platform} 上的 {variant} torch 构建需要 NVIDIA 运行库轮子，"
+    "但没有为 {python} 锁定它们；该平台已锁定的 GPU 构建：{offered}",
+    "install.hint_runtime": "sdsetup install --variant {suggestion}",
     "install.plan_missing": "共 {count} 个文件在所有镜像（{mirrors}）上都找不到适用于此 Python 和平台的版本：{names}",
     "install.python_not_cpython": "{python} 是 {implementation}；托管环境需要 CPython {supported}",
     "install.python_32bit": "{python} 是 32 位 Python；torch 只支持 64 位 Python",

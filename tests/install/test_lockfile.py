@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sdsetup.i18n import t
 from sdsetup.lockfile import (LockError, TorchPin, find_torch_pin, lock_dir, parse_lock,
-                              parse_torch_pins, torch_pins, with_tofu)
+                              parse_torch_pins, runtime_pins, torch_pins, with_tofu)
 
 TARGETS = [f"{plat}-cp{py}" for plat in ("linux_x86_64", "win_amd64") for py in (310, 311, 312)]
 
@@ -69,3 +70,18 @@ def test_trust_on_first_use_fills_only_missing_hashes():
 def test_torch_toml_errors():
     with pytest.raises(LockError):
         parse_torch_pins('[[wheel]]\nrelease = "2.13.0"\n', "torch.toml")
+
+
+@pytest.mark.parametrize("python", ["cp310", "cp311", "cp312"])
+def test_linux_cuda_builds_get_their_runtime_wheels_locked(python):
+    pins = {p.name for p in runtime_pins("cu130", "linux_x86_64", python)}
+    assert "triton" in pins and any(name.startswith("nvidia-cudnn") for name in pins)
+    assert runtime_pins("cu130", "win_amd64", python) == ()  # Windows wheels carry their runtime
+    assert runtime_pins("cpu", "linux_x86_64", python) == ()
+
+
+def test_a_gpu_build_without_a_runtime_lock_is_refused_before_any_download():
+    with pytest.raises(LockError) as caught:
+        runtime_pins("cu128", "linux_x86_64", "cp311")
+    assert caught.value.params["offered"] == "cu130"
+    assert t(caught.value.hint, **caught.value.params) == "sdsetup install --variant cu130"

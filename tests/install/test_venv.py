@@ -38,7 +38,7 @@ def test_tags_follow_the_target_python_not_the_running_one():
     assert target((3, 12, 0)).python_tag == "cp312" and target().lock_platform == "linux_x86_64"
 
 
-def finished(env, text='"old"'):
+def finished(env, text='{"v": "old"}'):
     env.mkdir(parents=True)
     (env / STATE_FILE).write_text(text, encoding="utf-8")
 
@@ -50,7 +50,7 @@ def test_a_failed_build_puts_the_old_env_back(tmp_path):
         env.mkdir()
         (env / "half-built").write_text("x", encoding="utf-8")
         raise RuntimeError("installer died")
-    assert (env / STATE_FILE).read_text(encoding="utf-8") == '"old"'
+    assert (env / STATE_FILE).read_text(encoding="utf-8") == '{"v": "old"}'
     assert not (env / "half-built").exists() and not (tmp_path / "env.old").exists()
 
 
@@ -58,8 +58,8 @@ def test_a_finished_build_replaces_the_old_env(tmp_path):
     env = tmp_path / "env"
     finished(env)
     with Swap(env):
-        finished(env, '"new"')
-    assert (env / STATE_FILE).read_text(encoding="utf-8") == '"new"'
+        finished(env, '{"v": "new"}')
+    assert (env / STATE_FILE).read_text(encoding="utf-8") == '{"v": "new"}'
     assert not (tmp_path / "env.old").exists()
 
 
@@ -68,4 +68,4 @@ def test_an_interrupted_run_is_undone_by_the_next(tmp_path):
     finished(old)
     env.mkdir()  # killed mid-build: no state file
     recover(env)
-    assert (env / STATE_FILE).read_text(encoding="utf-8") == '"old"' and not old.exists()
+    assert (env / STATE_FILE).read_text(encoding="utf-8") == '{"v": "old"}' and not old.exists()
