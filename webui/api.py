@@ -100,7 +100,7 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
 
     @router.get("/progress")
     def progress(skip_current_image: bool = False):
-        return engine.progress()
+        return engine.progress(with_image=not skip_current_image)
 
     @router.post("/interrupt")
     def interrupt():

@@ -23,8 +23,9 @@ from webui.catalog import Checkpoint, HashCache, files_under, find_checkpoint, s
 from webui.configs import PipelineConfig
 from webui.errors import CheckpointError, RequestError
 from webui.infotext import format_infotext
-from webui.outputs import save_png
+from webui.outputs import b64_png, save_png
 from webui.params import Txt2Img, concrete_seed
+from webui.preview import latent_preview
 from webui.prompts import extract_networks
 from webui.runtime import Machine, choose_runtime, vae_tiling
 
@@ -101,6 +102,7 @@ class Engine:
         self.embeddings: dict[str, Path] = {}
         self.skipped_embeddings: dict[str, Path] = {}
         self.clip_skip = 1
+        self._latents = None
         self.vae_option = VAE_AUTOMATIC
         self._own_vae = None
         self.vae_file: Path | None = None
@@ -232,7 +234,14 @@ class Engine:
     def interrupt(self) -> None:
         self.state.interrupted = True
 
-    def progress(self) -> dict:
+    def preview(self):
+        """A cheap picture of the image being sampled now, or None between jobs."""
+        latents = self._latents
+        if latents is None or self.state.job_count <= 0 or latents.shape[1] != 4:
+            return None
+        return latent_preview(latents, self.config.family if self.config else "sd1")
+
+    def progress(self, with_image: bool = False) -> dict:
         s = self.state
         if s.job_count == 0:
             return {"progress": 0.0, "eta_relative": 0.0, "state": self.state_dict(),
@@ -242,8 +251,10 @@ class Engine:
             fraction += s.sampling_step / s.sampling_steps / max(s.job_count, 1)
         fraction = min(fraction, 1.0)
         elapsed = time.time() - s.started
+        image = self.preview() if with_image else None
         return {"progress": fraction, "eta_relative": elapsed / fraction - elapsed,
-                "state": self.state_dict(), "current_image": None, "textinfo": s.textinfo}
+                "state": self.state_dict(), "textinfo": s.textinfo,
+                "current_image": b64_png(image, "") if image is not None else None}
 
     def state_dict(self) -> dict:
         s = self.state
@@ -254,6 +265,7 @@ class Engine:
 
     def txt2img(self, request: Txt2Img, save: bool) -> Result:
         with self.queue_lock:
+            self._latents = None
             self.state = State(job_count=-1, started=time.time(),
                                job_timestamp=datetime.now().strftime("%Y%m%d%H%M%S"))
             try:
@@ -275,6 +287,7 @@ class Engine:
 
     def _on_step(self, pipe, step: int, timestep, kwargs: dict) -> dict:
         self.state.sampling_step = step + 1
+        self._latents = kwargs.get("latents")  # the pipeline makes a new tensor every step
         if self.state.interrupted:
             pipe._interrupt = True
         return kwargs

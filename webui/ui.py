@@ -107,9 +107,10 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         worker.start()
         while worker.is_alive():
             s = engine.state
-            yield gr.skip(), gr.skip(), tr("run.ui_progress", step=s.sampling_step,
-                                           steps=s.sampling_steps or request.steps,
-                                           image=s.job_no + 1, images=request.n_iter)
+            preview = engine.preview()
+            yield ([preview] if preview is not None else gr.skip(), gr.skip(),
+                   tr("run.ui_progress", step=s.sampling_step, steps=s.sampling_steps or request.steps,
+                      image=s.job_no + 1, images=request.n_iter))
             time.sleep(_POLL_SECONDS)
         if "error" in outcome:
             yield None, "", tr("run.ui_error", message=outcome["error"])

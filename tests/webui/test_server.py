@@ -87,6 +87,8 @@ def test_progress_and_interrupt_answer_during_a_long_run(server):
             break
         time.sleep(0.05)
     assert 0 < seen[-1]["progress"] < 1 and seen[-1]["state"]["job_count"] == 1
+    assert decode(seen[-1]["current_image"]).size == (64, 64)  # latent size: the tiny VAE scales by 2
+    assert httpx.get(server.api("progress?skip_current_image=true"), timeout=5).json()["current_image"] is None
     started = time.monotonic()
     assert httpx.post(server.api("interrupt"), timeout=5).json() == {}
     worker.join(60)
