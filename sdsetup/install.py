@@ -61,7 +61,6 @@ class Request:
     python: Path | None = None
     lock: Path | None = None
     installer: str = "auto"
-    connections: int | None = None
     progress: bool | None = None
 
 
@@ -128,11 +127,16 @@ def proof_problems(report: EnvReport, version: str, device: str) -> list[str]:
 
 
 def installer_command(installer: str, python: Path, wheels: Path, requirements: Path,
-                      uv: str | None) -> list[str]:
-    """The offline, hash-checked install: nothing but the wheelhouse, no configuration leaking in."""
+                      uv: str | None, cache: Path) -> list[str]:
+    """The offline, hash-checked install: nothing but the wheelhouse, no configuration leaking in.
+
+    uv keeps its unpacked wheels in sdsetup's cache (hard-linked into the env on the same disk, so
+    they cost no extra space), which makes a rebuild after a lock change fast.
+    """
     if installer == "uv" and uv:
         return [uv, "pip", "install", "--python", str(python), "--offline", "--no-index",
-                "--find-links", str(wheels), "--require-hashes", "--no-config", "-r", str(requirements)]
+                "--find-links", str(wheels), "--require-hashes", "--no-config",
+                "--cache-dir", str(cache), "-r", str(requirements)]
     return [str(python), "-m", "pip", "--isolated", "--disable-pip-version-check", "install",
             "--no-index", "--find-links", str(wheels), "--require-hashes", "--no-cache-dir",
             "-r", str(requirements)]
@@ -262,7 +266,7 @@ def _copy_local(f: PlannedFile, dest: Path) -> bool:
 
 
 def fetch_plan(home: Home, plan: Plan, request: Request) -> tuple[dict[str, Path], int]:
-    """Every planned file in ``<cache>/wheels``, verified; returns paths and how many were fetched."""
+    """Every planned file in ``<cache>/wheels``, verified; returns paths and how many were missing."""
     wheels = home.cache_dir / WHEELS
     wheels.mkdir(parents=True, exist_ok=True)
     paths, items = {}, []
@@ -277,9 +281,9 @@ def fetch_plan(home: Home, plan: Plan, request: Request) -> tuple[dict[str, Path
             raise InstallError("install.local_missing", hint="install.hint_other_mirror",
                                file=f.filename, mirrors=", ".join(m for m, _ in f.sources))
         items.append(DownloadItem(remote, dest, f.sha256, f.size, validate=_check_allowed(f)))
-    fetch_all(items, cache_dir=home.cache_dir, connections=request.connections,
-              progress=request.progress)
-    return paths, len(items)
+    missing = sum(1 for item in items if not item.dest.exists())
+    fetch_all(items, cache_dir=home.cache_dir, progress=request.progress)
+    return paths, missing
 
 
 @contextmanager
@@ -298,12 +302,12 @@ def planned_wheelhouse(home: Home, files: Iterable[Path]) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_installer(request: Request, python: Path, wheels: Path, requirements: Path) -> str:
+def run_installer(home: Home, request: Request, python: Path, wheels: Path, requirements: Path) -> str:
     uv = find_uv() if request.installer in ("auto", "uv") else None
     if request.installer == "uv" and not uv:
         raise InstallError("install.no_uv", hint="install.hint_no_uv")
     installer = "uv" if uv else "pip"
-    command = installer_command(installer, python, wheels, requirements, uv)
+    command = installer_command(installer, python, wheels, requirements, uv, home.cache_dir / "uv")
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise InstallError("install.installer_failed", hint="install.hint_report",
@@ -363,7 +367,7 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
         timings["venv"] = round(time.monotonic() - mark, 2)
         mark = time.monotonic()
         with planned_wheelhouse(home, paths.values()) as wheelhouse:
-            installer = run_installer(request, python, wheelhouse, requirements)
+            installer = run_installer(home, request, python, wheelhouse, requirements)
         timings["install"] = round(time.monotonic() - mark, 2)
         mark = time.monotonic()
         report = prove(python, prepared)

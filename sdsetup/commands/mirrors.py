@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from urllib.parse import urlsplit
 
 from sdsetup.i18n import t
 from sdsetup.mirror_probe import ProbeResult, pick_best, probe
-from sdsetup.mirrors import Mirror, load_mirrors, remember_choice, remembered_choice
+from sdsetup.mirrors import (DEFAULT, PACKAGES, Mirror, load_mirrors, remember_choice,
+                             remembered_choice)
 
 ORDER = 60
 
@@ -23,8 +25,14 @@ def register(subparsers) -> None:
 
 
 def _roles(mirror: Mirror) -> str:
-    packages = t("install.role_fallback") if mirror.from_pip_config else t("install.role_yes")
-    return f"{packages} / {mirror.torch_layout} / {'hf' if mirror.huggingface else '-'}"
+    """What each role uses, short: packages / torch layout / models host."""
+    if mirror.from_pip_config:
+        packages = t("install.role_pip_config" if mirror.name == DEFAULT else "install.role_default")
+    else:
+        packages = t("install.role_own")
+    torch = t("install.role_in_packages") if mirror.torch_layout == PACKAGES else mirror.torch_layout
+    models = urlsplit(mirror.huggingface).hostname if mirror.huggingface else "-"
+    return f"{packages} / {torch} / {models}"
 
 
 def _measured(results: list[ProbeResult], name: str) -> str:
@@ -66,10 +74,11 @@ def handle(args: argparse.Namespace, ctx) -> int:
             "probe": [r.to_json() for r in results], "auto": choice,
         }, indent=2, ensure_ascii=False))
         return 0
+    print(f"{t('install.col_name'):<10} {t('install.col_roles'):<36} {t('install.col_description')}")
     for m in chosen:
-        line = f"{m.name:<10} {_roles(m):<26} {m.display_name(ctx.lang)}"
+        line = f"{m.name:<10} {_roles(m):<36} {m.display_name(ctx.lang)}"
         measured = _measured(results, m.name)
         print(line + (f"\n{'':<10} {measured}" if measured else ""))
     if choice:
-        print(t("install.remembered", **choice))
+        print(t("install.probe_chosen" if args.probe else "install.remembered", **choice))
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.install.conftest import TORCH_FILE, TORCH_VERSION, flat, make_wheel, pep503
+from tests.install.conftest import TORCH_FILE, TORCH_VERSION, flat, make_wheel, pep503, sha256
 from tests.support.fileserver import Fault, FileServer
 
 pytestmark = pytest.mark.slow
@@ -152,3 +152,21 @@ def test_failed_install_keeps_the_working_env(run_cli, sdsetup_home, tiny_set, t
     assert marker.read_text(encoding="utf-8") == before
     assert not (sdsetup_home / "env.old").exists()
     assert imports_ok(sdsetup_home).startswith("42 ")
+
+
+def test_a_changed_lock_fetches_only_what_changed(run_cli, sdsetup_home, tiny_set, tmp_path):
+    gamma = make_wheel(tmp_path, "sdt-gamma", "3.0", {"sdt_gamma": "VALUE = 3\n"})
+    lock = tmp_path / "lock" / "webui.txt"
+    lock.parent.mkdir()
+    lock.write_text(tiny_set.lock.read_text(encoding="utf-8")
+                    + f"sdt-gamma==3.0 \\\n    --hash=sha256:{sha256(gamma.read_bytes())}\n", encoding="utf-8")
+    (lock.parent / "torch.toml").write_text((tiny_set.lock.parent / "torch.toml").read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    with FileServer(pep503({**tiny_set.wheels, gamma.name: gamma.read_bytes()})) as server:
+        assert install(run_cli, tiny_set.lock, server.url("/simple")).returncode == 0
+        done = install(run_cli, lock, server.url("/simple"), "--json")
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["fetched"] == 1
+        wheel_gets = [r.path for r in server.requests if r.method == "GET" and r.path.endswith(".whl")]
+    assert sum(1 for p in wheel_gets if "sdt_gamma" in p) >= 1
+    assert sum(1 for p in wheel_gets if "sdt_alpha" in p) == 1  # fetched once, by the first install
