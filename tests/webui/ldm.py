@@ -31,20 +31,13 @@ def unet_to_ldm(state: dict, layers: int) -> dict:
         head, _, param = key.rpartition(".")
         if head in top:
             new = f"{top[head]}.{param}"
-        elif m := re.match(r"down_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
-            i, j = int(m[1]), int(m[2])
-            new = f"input_blocks.{(layers + 1) * i + j + 1}.0.{_resnet(m[3])}"
-        elif m := re.match(r"down_blocks\.(\d+)\.attentions\.(\d+)\.(.*)", key):
-            i, j = int(m[1]), int(m[2])
-            new = f"input_blocks.{(layers + 1) * i + j + 1}.1.{m[3]}"
+        elif m := re.match(r"(down|up)_blocks\.(\d+)\.(resnets|attentions)\.(\d+)\.(.*)", key):
+            target, offset = ("input_blocks", 1) if m[1] == "down" else ("output_blocks", 0)
+            index = (layers + 1) * int(m[2]) + int(m[4]) + offset
+            new = (f"{target}.{index}.0.{_resnet(m[5])}" if m[3] == "resnets"
+                   else f"{target}.{index}.1.{m[5]}")
         elif m := re.match(r"down_blocks\.(\d+)\.downsamplers\.0\.conv\.(.*)", key):
             new = f"input_blocks.{(layers + 1) * (int(m[1]) + 1)}.0.op.{m[2]}"
-        elif m := re.match(r"up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
-            i, j = int(m[1]), int(m[2])
-            new = f"output_blocks.{(layers + 1) * i + j}.0.{_resnet(m[3])}"
-        elif m := re.match(r"up_blocks\.(\d+)\.attentions\.(\d+)\.(.*)", key):
-            i, j = int(m[1]), int(m[2])
-            new = f"output_blocks.{(layers + 1) * i + j}.1.{m[3]}"
         elif m := re.match(r"up_blocks\.(\d+)\.upsamplers\.0\.conv\.(.*)", key):
             i = int(m[1])
             has_attn = any(k.startswith(f"up_blocks.{i}.attentions.") for k in state)
@@ -113,19 +106,79 @@ def tiny_pipeline(seed: int = 0, in_channels: int = 4):
                                    requires_safety_checker=False)
 
 
+def open_clip_to_ldm(state: dict, prefix: str) -> dict:
+    """A transformers CLIPTextModelWithProjection in open_clip's layout (SDXL's second encoder)."""
+    out, qkv = {}, {}
+    top = {"embeddings.token_embedding.weight": "token_embedding.weight",
+           "embeddings.position_embedding.weight": "positional_embedding",
+           "final_layer_norm.weight": "ln_final.weight", "final_layer_norm.bias": "ln_final.bias"}
+    inner = {"layer_norm1": "ln_1", "layer_norm2": "ln_2", "mlp.fc1": "mlp.c_fc",
+             "mlp.fc2": "mlp.c_proj", "self_attn.out_proj": "attn.out_proj"}
+    for key, value in state.items():
+        key = key.removeprefix("text_model.")
+        if key == "text_projection.weight":
+            out["text_projection"] = value.T
+        elif key in top:
+            out[top[key]] = value
+        elif m := re.match(r"encoder\.layers\.(\d+)\.self_attn\.([qkv])_proj\.(weight|bias)", key):
+            qkv.setdefault((m[1], m[3]), {})[m[2]] = value
+        elif m := re.match(r"encoder\.layers\.(\d+)\.(.*)\.(weight|bias)", key):
+            out[f"transformer.resblocks.{m[1]}.{inner[m[2]]}.{m[3]}"] = value
+        else:
+            raise KeyError(key)
+    for (layer, param), parts in qkv.items():
+        out[f"transformer.resblocks.{layer}.attn.in_proj_{param}"] = torch.cat(
+            [parts["q"], parts["k"], parts["v"]])
+    return {prefix + k: v for k, v in out.items()}
+
+
+def tiny_sdxl_pipeline(seed: int = 0):
+    """SDXL's layout in miniature: two text encoders of different widths, text_time embeddings."""
+    from diffusers import (AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline,
+                           UNet2DConditionModel)
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    from webui.tokenizers import clip_tokenizer
+
+    torch.manual_seed(seed)
+    unet = UNet2DConditionModel(
+        sample_size=8, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=80,
+        attention_head_dim=8, use_linear_projection=True, addition_embed_type="text_time",
+        addition_time_embed_dim=8, projection_class_embeddings_input_dim=6 * 8 + 48,
+        transformer_layers_per_block=(1, 2), norm_num_groups=32)
+    common = dict(vocab_size=49408, intermediate_size=37, num_hidden_layers=2,
+                  max_position_embeddings=77, bos_token_id=0, eos_token_id=2, pad_token_id=1)
+    text = CLIPTextModel(CLIPTextConfig(hidden_size=32, num_attention_heads=4,
+                                        hidden_act="quick_gelu", projection_dim=32, **common))
+    text_2 = CLIPTextModelWithProjection(CLIPTextConfig(hidden_size=48, num_attention_heads=8,
+                                                        hidden_act="gelu", projection_dim=48, **common))
+    vae = tiny_pipeline(seed).vae
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012,
+                                       beta_schedule="scaled_linear", steps_offset=1)
+    return StableDiffusionXLPipeline(vae=vae, text_encoder=text, text_encoder_2=text_2,
+                                     tokenizer=clip_tokenizer(), tokenizer_2=clip_tokenizer("!"),
+                                     unet=unet, scheduler=scheduler)
+
+
 def to_ldm(pipe) -> dict:
     unet = unet_to_ldm(pipe.unet.state_dict(), pipe.unet.config.layers_per_block)
     vae = vae_to_ldm(pipe.vae.state_dict(), len(pipe.vae.config.block_out_channels))
-    text = {"cond_stage_model.transformer.text_model." + k.removeprefix("text_model."): v
+    second = getattr(pipe, "text_encoder_2", None)
+    first = "conditioner.embedders.0" if second is not None else "cond_stage_model"
+    text = {f"{first}.transformer.text_model." + k.removeprefix("text_model."): v
             for k, v in pipe.text_encoder.state_dict().items()}
+    if second is not None:
+        text.update(open_clip_to_ldm(second.state_dict(), "conditioner.embedders.1.model."))
     return {k: v.contiguous() for k, v in {**unet, **vae, **text}.items()}
 
 
-def write_checkpoint(path: Path, seed: int = 0, in_channels: int = 4) -> Path:
+def write_checkpoint(path: Path, seed: int = 0, in_channels: int = 4, sdxl: bool = False) -> Path:
     from safetensors.torch import save_file
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = to_ldm(tiny_pipeline(seed, in_channels))
+    state = to_ldm(tiny_sdxl_pipeline(seed) if sdxl else tiny_pipeline(seed, in_channels))
     if path.suffix == ".ckpt":
         torch.save({"state_dict": state}, path)
     else:

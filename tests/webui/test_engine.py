@@ -189,3 +189,22 @@ def test_vae_choice_swaps_the_decoder_and_is_recorded(engine, tiny_checkpoints):
     with pytest.raises(RequestError) as err:
         engine.txt2img(small("a cat", override_settings={"sd_vae": "missing"}), save=False)
     assert err.value.field == "sd_vae"
+
+
+def test_sdxl_layout_loads_exactly_and_renders_with_both_encoders(tmp_path):
+    import ldm
+
+    paths = make_paths(tmp_path)
+    ldm.write_checkpoint(paths.checkpoints / "tiny-xl.safetensors", sdxl=True)
+    engine = Engine(paths, CPU, Options())
+    long_prompt = ", ".join(["a (red:1.3) apple"] * 30)
+    result = engine.txt2img(small(long_prompt, negative_prompt="blurry", batch_size=2), save=False)
+    assert engine.config.pipeline_class == "StableDiffusionXLPipeline"
+    reference = ldm.tiny_sdxl_pipeline()
+    for name in ("unet", "text_encoder", "text_encoder_2"):
+        loaded, built = getattr(engine.pipe, name).state_dict(), getattr(reference, name).state_dict()
+        assert loaded.keys() == built.keys() and all(torch.equal(loaded[k], built[k]) for k in built)
+    positive, negative = encode_pair(engine.pipe, long_prompt, "blurry", 1)
+    assert positive.embeds.shape == (1, 77 * 2, 32 + 48)  # 120 tokens: two chunks and positive.pooled.shape == (1, 48)
+    assert negative.embeds.shape == positive.embeds.shape
+    assert len(result.images) == 2 and result.images[0].size == (64, 64)
