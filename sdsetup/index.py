@@ -8,7 +8,7 @@ An ad hoc source of unknown kind is told apart by looking at it once.
 Exceptions::
 
     SdsetupError
-    └── IndexError_          a listing that cannot be read or parsed; names the URL
+    └── ListingError          a listing that cannot be read or parsed; names the URL
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _HASH = re.compile(r"[#&](sha512|sha384|sha256|sha224|sha1|md5)=([^&]*)")
 _SUPPORTED_MAJOR = 1
 
 
-class IndexError_(SdsetupError):  # noqa: N801 - IndexError is a builtin
+class ListingError(SdsetupError):
     """A listing that cannot be read or parsed."""
 
 
@@ -115,7 +115,7 @@ class _Anchors(HTMLParser):
 
 def _check_api_version(version: str | None, url: str) -> None:
     if version and int(version.split(".")[0]) > _SUPPORTED_MAJOR:
-        raise IndexError_("install.index_api_version", hint="install.hint_other_mirror",
+        raise ListingError("install.index_api_version", hint="install.hint_other_mirror",
                           url=url, version=version)
 
 
@@ -153,7 +153,7 @@ def parse_json(text: str, url: str) -> list[IndexFile]:
             for entry in data["files"]
         ]
     except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise IndexError_("install.index_unparsable", hint="install.hint_other_mirror", url=url,
+        raise ListingError("install.index_unparsable", hint="install.hint_other_mirror", url=url,
                           detail=str(err)) from err
 
 
@@ -200,12 +200,12 @@ class IndexReader:
         try:
             response = self._client.get(url, headers={"Accept": ACCEPT}, follow_redirects=True)
         except httpx.HTTPError as err:
-            raise IndexError_("install.index_unreachable", hint="install.hint_other_mirror",
+            raise ListingError("install.index_unreachable", hint="install.hint_other_mirror",
                               url=url, detail=f"{type(err).__name__}: {err}") from err
         if response.status_code == 404:
             return None
         if response.status_code >= 400:
-            raise IndexError_("install.index_unreachable", hint="install.hint_other_mirror",
+            raise ListingError("install.index_unreachable", hint="install.hint_other_mirror",
                               url=url, detail=f"HTTP {response.status_code}")
         return response.text, response.headers.get("content-type", ""), str(response.url)
 

@@ -39,12 +39,14 @@ from sdsetup.download.cache import place
 from sdsetup.download.hashing import sha256_file
 from sdsetup.envprobe import EnvReport, probe_env
 from sdsetup.errors import SdsetupError
+from sdsetup.facts import gather_facts
 from sdsetup.home import Home
 from sdsetup.i18n import t
 from sdsetup.index import IndexReader, local_path
 from sdsetup.lockfile import Pin, TorchPin
 from sdsetup.mirrors import Mirror, mirror_chain, package_sources, record_miss
 from sdsetup.plan import MirrorListing, Plan, PlannedFile, build_plan, requirements_text
+from sdsetup.torch_backend import choose_variant, parse_variant, variant_from_env
 
 WHEELS = "wheels"
 INSTALLERS = ("auto", "uv", "pip")
@@ -160,9 +162,6 @@ def find_uv() -> str | None:
 
 def choose(home: Home, target: venv.Target, requested: str | None) -> tuple[str, str, str, tuple[str, ...]]:
     """(variant, torch release, device, reasons) for this machine and interpreter."""
-    from sdsetup.facts import gather_facts
-    from sdsetup.torch_backend import choose_variant, parse_variant, variant_from_env
-
     override = parse_variant(requested) if requested else variant_from_env(os.environ)
     facts = dataclasses.replace(gather_facts(home), python=target.python)
     choice = choose_variant(facts, override=override)

@@ -8,7 +8,7 @@ is a *miss*: it still works (bytes come from the origin) but it is not chosen fo
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from urllib.parse import quote, urlsplit
@@ -18,7 +18,9 @@ import httpx
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
 from sdsetup.index import ACCEPT, parse_page
+from sdsetup.lockfile import torch_pins
 from sdsetup.mirrors import DEFAULT, OFFICIAL_TORCH, Mirror, package_sources, remember_choice
+from sdsetup.venv import current_target
 
 ROLES = ("packages", "torch", "models")
 PROBE_BYTES = 256 * 1024
@@ -111,8 +113,17 @@ def probe(mirrors: Sequence[Mirror], *, torch_file: str | None, variant: str = "
         return list(pool.map(lambda job: _measure(client, *job), jobs))
 
 
-def probe_and_remember(home: Home, mirrors: Mapping[str, Mirror], *, torch_file: str | None = None,
-                       variant: str = "cpu") -> dict[str, str]:
-    choice = pick_best(probe(list(mirrors.values()), torch_file=torch_file, variant=variant))
+def torch_probe_file(variant: str) -> str | None:
+    """The pinned torch wheel of this variant for the running Python: a real file to read."""
+    here = current_target()
+    return next((p.file for p in torch_pins() if (p.variant, p.python, p.platform)
+                 == (variant, here.python_tag, here.lock_platform)), None)
+
+
+def probe_and_remember(home: Home, mirrors: Sequence[Mirror], variant: str = "cpu"
+                       ) -> tuple[dict[str, str], list[ProbeResult]]:
+    """Probe, remember the best per role for ``--mirror auto``, and return both."""
+    results = probe(mirrors, torch_file=torch_probe_file(variant), variant=variant)
+    choice = pick_best(results)
     remember_choice(home, choice)
-    return choice
+    return choice, results

@@ -394,9 +394,9 @@ def mirror_chain(home: Home, requested: str | None) -> tuple[Mirror, ...]:
     mirrors = load_mirrors(home)
     remembered = remembered_choice(home)
     if AUTO in spec.split(",") and not remembered:
-        from sdsetup.mirror_probe import probe_and_remember
+        from sdsetup.mirror_probe import probe_and_remember  # it builds on this module
 
-        remembered = probe_and_remember(home, mirrors)
+        remembered, _ = probe_and_remember(home, list(mirrors.values()))
     return select(spec, mirrors, remembered)
 
 

@@ -160,13 +160,12 @@ def build_plan(pins: Sequence[Pin], torch: TorchPin, tags: Sequence[Tag], python
         else:
             files.append(picked)
     torch_file = _torch(torch, chain)
-    if torch_file is None:
-        missing.insert(0, torch.file)
-    if missing:
+    if torch_file is None or missing:
+        names = ([] if torch_file else [torch.file]) + missing
         raise PlanError("install.plan_missing", hint="install.hint_other_mirror",
-                        count=len(missing), names=", ".join(missing),
+                        count=len(names), names=", ".join(names),
                         mirrors=", ".join(listing.mirror for listing in chain))
-    return Plan((torch_file, *files), torch.variant, torch.version, python, torch.platform)  # type: ignore[arg-type]
+    return Plan((torch_file, *files), torch.variant, torch.version, python, torch.platform)
 
 
 def requirements_text(plan: Plan, torch_sha256: str) -> str:

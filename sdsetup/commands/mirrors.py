@@ -7,9 +7,8 @@ import json
 from urllib.parse import urlsplit
 
 from sdsetup.i18n import t
-from sdsetup.mirror_probe import ProbeResult, pick_best, probe
-from sdsetup.mirrors import (DEFAULT, PACKAGES, Mirror, load_mirrors, remember_choice,
-                             remembered_choice)
+from sdsetup.mirror_probe import ProbeResult, probe_and_remember
+from sdsetup.mirrors import DEFAULT, PACKAGES, Mirror, load_mirrors, remembered_choice, select
 
 ORDER = 60
 
@@ -49,21 +48,12 @@ def _measured(results: list[ProbeResult], name: str) -> str:
 
 
 def handle(args: argparse.Namespace, ctx) -> int:
-    from sdsetup.mirrors import select
-
     known = load_mirrors(ctx.home)
     chosen = [m for name in args.names for m in select(name, known, None)] if args.names \
         else list(known.values())
     results: list[ProbeResult] = []
     if args.probe:
-        from sdsetup.lockfile import torch_pins
-        from sdsetup.venv import current_target
-
-        here = current_target()
-        torch_file = next((p.file for p in torch_pins() if (p.variant, p.python, p.platform)
-                           == (args.variant, here.python_tag, here.lock_platform)), None)
-        results = probe(chosen, torch_file=torch_file, variant=args.variant)
-        remember_choice(ctx.home, pick_best(results))
+        _, results = probe_and_remember(ctx.home, chosen, args.variant)
     choice = remembered_choice(ctx.home)
     if args.json:
         print(json.dumps({

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from sdsetup.index import IndexError_, IndexReader, files_of, is_flat, parse_html, parse_json, wheel_of
+from sdsetup.index import ListingError, IndexReader, files_of, is_flat, parse_html, parse_json, wheel_of
 from tests.install.conftest import flat, pep503
 from tests.support.fileserver import FileServer
 
@@ -46,9 +46,9 @@ def test_pep691_json_page():
 
 
 def test_newer_major_api_version_is_refused():
-    with pytest.raises(IndexError_):
+    with pytest.raises(ListingError):
         parse_json(json.dumps({"meta": {"api-version": "2.0"}, "files": []}), "https://m/simple/x/")
-    with pytest.raises(IndexError_):
+    with pytest.raises(ListingError):
         parse_html('<meta name="pypi:repository-version" content="2.0">', "https://m/simple/x/")
 
 
@@ -91,6 +91,6 @@ def test_reader_against_loopback_index_flat_listing_and_folder(tiny_set, tmp_pat
 
 
 def test_unreachable_index_is_an_error_naming_the_url():
-    with httpx.Client() as client, pytest.raises(IndexError_) as caught:
+    with httpx.Client() as client, pytest.raises(ListingError) as caught:
         IndexReader(client).project_files("six", indexes=["http://127.0.0.1:9/simple"])
     assert caught.value.params["url"] == "http://127.0.0.1:9/simple/six/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,25 @@ def test_missing_user_file_named_by_the_environment(run_cli, tmp_path):
     done = run_cli("mirrors", env={"SDSETUP_MIRRORS": str(tmp_path / "nope.toml")})
     assert done.returncode == 1
     assert "nope.toml" in done.stderr and "hint: " in done.stderr and "Traceback" not in done.stderr
+
+
+def test_up_stops_with_the_install_error_before_starting_anything(run_cli, sdsetup_home):
+    done = run_cli("up", "--mirror", "http://127.0.0.1:9/simple", "--variant", "cpu", "--port", "9")
+    assert done.returncode == 1
+    assert "127.0.0.1:9/simple" in done.stderr and "hint: " in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (sdsetup_home / "env").exists()
+
+
+def test_install_refuses_an_unusable_or_unsupported_python(run_cli, tmp_path):
+    missing = run_cli("install", "--python", str(tmp_path / "no-python"), "--variant", "cpu")
+    assert missing.returncode == 1 and "no-python" in missing.stderr and "Traceback" not in missing.stderr
+    if sys.platform == "win32":
+        return
+    old = tmp_path / "python3.9"
+    old.write_text("#!/bin/sh\necho '{\"version\": [3, 9, 18], \"implementation\": \"cpython\", \"bits\": 64,"
+                   " \"executable\": \"/usr/bin/python3.9\", \"platform\": \"linux-x86_64\"}'\n", encoding="utf-8")
+    old.chmod(0o755)
+    done = run_cli("install", "--python", str(old), "--variant", "cpu")
+    assert done.returncode == 1
+    assert "Python 3.9.18" in done.stderr and "3.10–3.12" in done.stderr
