@@ -105,10 +105,17 @@ class StaticMirror(SimpleHTTPRequestHandler):
                 time.sleep(max(0.0, started + sent / self.rate - time.monotonic()))
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # Clients drop connections on purpose (cancelled ranges, finished keep-alives).
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(tree: Path, rate: int | None):
     handler = partial(type("Mirror", (StaticMirror,), {"rate": rate}), directory=str(tree))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

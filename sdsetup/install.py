@@ -336,9 +336,12 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
     python = home.env_python()
     if venv.read_state(home.env_dir) == wanted and python.exists():
         say(t("install.up_to_date", env=str(home.env_dir)))
-        report = prove(python, prepared)
-        return Outcome("up_to_date", home.env_dir, report,
-                       timings={"total": round(time.monotonic() - started, 2)})
+        try:
+            report = prove(python, prepared)
+            return Outcome("up_to_date", home.env_dir, report,
+                           timings={"total": round(time.monotonic() - started, 2)})
+        except InstallError as err:  # changed behind our back: build it again from the lock
+            say(t("install.rebuilding", why=err.params["why"]))
     timings: dict[str, float] = {}
     mark = time.monotonic()
     plan = make_plan(prepared)

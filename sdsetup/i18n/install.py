@@ -68,6 +68,8 @@ EN: dict[str, str] = {
     # install flow
     "install.no_variant": "no torch build fits this machine: {reasons}",
     "install.up_to_date": "the managed env at {env} already matches the lock; checking torch",
+    "install.rebuilding": "the env matches the lock but torch in it does not work ({why}); "
+    "building it again",
     "install.lazy_miss": "mirror {mirror} does not have torch cached yet and sends it on to {host}: "
     "counted as a miss, downloading through the redirect",
     "install.plan_summary": "{count} files to verify ({size} with known sizes) from: {mirrors}",
@@ -79,7 +81,8 @@ EN: dict[str, str] = {
     "install.hint_no_uv": "sdsetup install --installer pip",
     "install.installer_failed": "{installer} could not install the locked wheels: {detail}",
     "install.hint_report": "sdsetup doctor",
-    "install.proof_failed": "the new env does not work as planned, so the previous one was kept: {why}",
+    "install.proof_failed": "the new env does not work as planned, so it was not kept (a previous "
+    "env, if any, is back in place): {why}",
     "install.hint_doctor": "sdsetup doctor",
     "install.hint_install": "sdsetup install",
     "install.proof_import": "torch cannot be imported ({error})",
@@ -190,6 +193,7 @@ ZH: dict[str, str] = {
     "install.hint_venv": "sdsetup doctor",
     "install.no_variant": "没有适合本机的 torch 版本：{reasons}",
     "install.up_to_date": "{env} 中的托管环境已与锁定文件一致；正在检查 torch",
+    "install.rebuilding": "环境与锁定文件一致，但其中的 torch 无法工作（{why}）；正在重新构建",
     "install.lazy_miss": "镜像 {mirror} 尚未缓存 torch，把请求转给了 {host}：记为一次未命中，将通过重定向继续下载",
     "install.plan_summary": "共 {count} 个文件需要校验（已知大小合计 {size}），来源：{mirrors}",
     "install.tofu": "{file} 没有公开的 sha256；信任这次首个校验完整的下载（sha256 {sha256}），并记录在 {record}",
@@ -199,7 +203,7 @@ ZH: dict[str, str] = {
     "install.hint_no_uv": "sdsetup install --installer pip",
     "install.installer_failed": "{installer} 无法安装锁定的轮子：{detail}",
     "install.hint_report": "sdsetup doctor",
-    "install.proof_failed": "新环境未按计划工作，已保留原来的环境：{why}",
+    "install.proof_failed": "新环境未按计划工作，因此没有保留（如有原来的环境，已恢复原状）：{why}",
     "install.hint_doctor": "sdsetup doctor",
     "install.hint_install": "sdsetup install",
     "install.proof_import": "无法导入 torch（{error}）",

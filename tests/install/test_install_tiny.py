@@ -148,7 +148,7 @@ def test_failed_install_keeps_the_working_env(run_cli, sdsetup_home, tiny_set, t
         before = marker.read_text(encoding="utf-8")
         failed = install(run_cli, lock, server.url("/simple"))
     assert failed.returncode == 1
-    assert "previous one was kept" in failed.stderr and "broken build" in failed.stderr
+    assert "was not kept" in failed.stderr and "broken build" in failed.stderr
     assert marker.read_text(encoding="utf-8") == before
     assert not (sdsetup_home / "env.old").exists()
     assert imports_ok(sdsetup_home).startswith("42 ")
@@ -170,3 +170,18 @@ def test_a_changed_lock_fetches_only_what_changed(run_cli, sdsetup_home, tiny_se
         wheel_gets = [r.path for r in server.requests if r.method == "GET" and r.path.endswith(".whl")]
     assert sum(1 for p in wheel_gets if "sdt_gamma" in p) >= 1
     assert sum(1 for p in wheel_gets if "sdt_alpha" in p) == 1  # fetched once, by the first install
+
+
+def test_an_env_broken_behind_our_back_is_rebuilt(run_cli, sdsetup_home, tiny_set):
+    with FileServer(pep503(tiny_set.wheels)) as server:
+        assert install(run_cli, tiny_set.lock, server.url("/simple")).returncode == 0
+        for module in (sdsetup_home / "env").rglob("site-packages/torch.py"):
+            module.unlink()
+        served = len(server.requests)
+        done = install(run_cli, tiny_set.lock, server.url("/simple"), "--json")
+        assert done.returncode == 0, done.stderr
+        assert "building it again" in done.stderr
+        assert json.loads(done.stdout)["status"] == "installed"
+        assert json.loads(done.stdout)["fetched"] == 0  # every wheel came from the cache
+        assert not [r for r in server.requests[served:] if r.path.endswith(".whl")]
+    assert imports_ok(sdsetup_home).startswith("42 ")
