@@ -175,7 +175,8 @@ def files_of(project: str, files: Iterable[IndexFile]) -> list[IndexFile]:
 
 
 def folder_listing(path: Path) -> list[IndexFile]:
-    return [IndexFile(filename=p.name, url=p.as_uri()) for p in sorted(path.iterdir())
+    return [IndexFile(filename=p.name, url=p.as_uri(), size=p.stat().st_size)
+            for p in sorted(path.iterdir())
             if p.is_file() and p.name.endswith((".whl", ".tar.gz", ".zip"))]
 
 
