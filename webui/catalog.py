@@ -60,16 +60,27 @@ def find_checkpoint(checkpoints: Iterable[Checkpoint], wanted: str) -> Checkpoin
     return None
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: Path, skip: int = 0) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
+        f.seek(skip)
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def tensor_data_offset(path: Path) -> int:
+    """Where a safetensors file's tensor bytes start: after the 8-byte length and the header."""
+    with path.open("rb") as f:
+        return 8 + int.from_bytes(f.read(8), "little")
+
+
 class HashCache:
-    """sha256 by path, kept valid by (size, mtime) and saved as JSON between runs."""
+    """File hashes by path, kept valid by (size, mtime) and saved as JSON between runs.
+
+    ``sha256`` is of the whole file (A1111's model hash); ``autov3`` is of the safetensors tensor
+    data only, which is what A1111 writes as a LoRA's hash and Civitai matches (civitai.md §4).
+    """
 
     def __init__(self, file: Path) -> None:
         self._file = file
@@ -79,16 +90,16 @@ class HashCache:
         except (OSError, ValueError):
             self._entries = {}
 
-    def get(self, path: Path) -> str:
+    def get(self, path: Path, kind: str = "sha256") -> str:
         stat = path.stat()
-        key, stamp = str(path), [stat.st_size, stat.st_mtime_ns]
+        key, stamp = f"{kind}:{path}", [stat.st_size, stat.st_mtime_ns]
         with self._lock:
             entry = self._entries.get(key)
         if entry and entry.get("stamp") == stamp:
-            return entry["sha256"]
-        digest = sha256_of(path)
+            return entry["hash"]
+        digest = sha256_of(path, tensor_data_offset(path) if kind == "autov3" else 0)
         with self._lock:
-            self._entries[key] = {"stamp": stamp, "sha256": digest}
+            self._entries[key] = {"stamp": stamp, "hash": digest}
             self._file.parent.mkdir(parents=True, exist_ok=True)
             self._file.write_text(json.dumps(self._entries), encoding="utf-8")
         return digest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ class Result:
     seeds: list[int]
     info: dict
     saved: list[Path] = field(default_factory=list)
+
+
+def _pairs(hashes: dict[str, str]) -> str | None:
+    return ", ".join(f"{name}: {digest}" for name, digest in hashes.items()) or None
 
 
 def blank_canvas(width: int, height: int) -> dict:
@@ -207,10 +212,10 @@ class Engine:
                                       folder=str(self.paths.checkpoints))
             self._load(first)
 
-    def _apply_loras(self, names: list[tuple[str, float]]) -> list[str]:
-        """Activate the prompt's LoRAs; returns the names that were not found."""
+    def _apply_loras(self, names: list[tuple[str, float]]) -> tuple[list[str], dict[str, str]]:
+        """Activate the prompt's LoRAs; returns the names not found and ``Lora hashes`` entries."""
         files = {p.stem: p for p in self.loras()}
-        missing, active = [], []
+        missing, active, hashes = [], [], {}
         for name, weight in names:
             path = files.get(name)
             if path is None:
@@ -221,6 +226,7 @@ class Engine:
                 self.pipe.load_lora_weights(str(path.parent), weight_name=path.name, adapter_name=adapter)
                 self._loras[adapter] = name
             active.append((adapter, weight))
+            hashes[name.replace(":", "").replace(",", "")] = self._hashes.get(path, "autov3")[:12]
         if self._loras:
             if active:
                 self.pipe.set_adapters([a for a, _ in active], adapter_weights=[w for _, w in active])
@@ -228,7 +234,16 @@ class Engine:
                 self.pipe.disable_lora()
         if active:
             self.pipe.enable_lora()
-        return missing
+        return missing, hashes
+
+    def _embedding_hashes(self, *texts: str) -> dict[str, str]:
+        """``TI hashes`` entries for the embeddings a prompt uses (their name as a word)."""
+        used = {}
+        for name, path in self.embeddings.items():
+            word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+            if any(word.search(text) for text in texts):
+                used[name] = self._hashes.get(path)[:12]
+        return used
 
     # --- generation ---------------------------------------------------------------------------
     def interrupt(self) -> None:
@@ -298,7 +313,10 @@ class Engine:
         choice = samplers.resolve(request.sampler_name, request.scheduler)
         prompt_text, networks = extract_networks(request.prompt)
         self._apply_vae(request.vae or self.vae_option)
-        missing = self._apply_loras([(n.name, n.weight) for n in networks if n.kind == "lora"])
+        missing, lora_hashes = self._apply_loras([(n.name, n.weight) for n in networks
+                                                  if n.kind == "lora"])
+        extra = {"Lora hashes": _pairs(lora_hashes),
+                 "TI hashes": _pairs(self._embedding_hashes(prompt_text, request.negative_prompt))}
         positive, negative = conditioning.encode_pair(pipe, prompt_text, request.negative_prompt,
                                                       request.clip_skip)
         if vae_tiling(request.width, request.height, self.machine):
@@ -328,7 +346,8 @@ class Engine:
                        callback_on_step_end=self._on_step, output_type="pil")
             for image, image_seed in zip(out.images, batch_seeds):
                 text = format_infotext(request.prompt, request.negative_prompt,
-                                       self._settings(request, choice, image_seed))
+                                       {**self._settings(request, choice, image_seed), **extra,
+                                        "Version": VERSION})
                 image.info["parameters"] = text
                 images.append(image)
                 infotexts.append(text)
@@ -345,8 +364,7 @@ class Engine:
                 "Seed": seed, "Size": f"{request.width}x{request.height}",
                 "Model hash": ck.shorthash if ck else None, "Model": ck.stem if ck else None,
                 "VAE hash": self._vae_hash(), "VAE": self.vae_file.stem if self.vae_file else None,
-                "Clip skip": request.clip_skip if request.clip_skip > 1 else None,
-                "Version": VERSION}
+                "Clip skip": request.clip_skip if request.clip_skip > 1 else None}
 
     def _vae_hash(self) -> str | None:
         return self._hashes.get(self.vae_file)[:10] if self.vae_file else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import shutil
@@ -147,6 +148,10 @@ def test_lora_tag_changes_the_image_and_stays_in_infotext(engine):
     assert np.abs(pixels(base) - pixels(zero)).max() <= 1
     assert np.array_equal(pixels(base), pixels(again))  # LoRA off again afterwards
     assert with_lora.infotexts[0].startswith("a cat <lora:detail:1>\nSteps: 2")
+    data = (engine.paths.loras / "detail.safetensors").read_bytes()
+    autov3 = hashlib.sha256(data[8 + int.from_bytes(data[:8], "little"):]).hexdigest()[:12]
+    assert f'Lora hashes: "detail: {autov3}", Version: ' in with_lora.infotexts[0]
+    assert "Lora hashes" not in base.infotexts[0]
 
 
 def test_embeddings_load_by_file_name_and_wrong_family_is_skipped(engine):
@@ -154,6 +159,9 @@ def test_embeddings_load_by_file_name_and_wrong_family_is_skipped(engine):
     plain = engine.txt2img(small("a cat"), save=False)
     styled = engine.txt2img(small("a cat shiny-style"), save=False)
     assert np.abs(pixels(plain) - pixels(styled)).max() > 0
+    digest = hashlib.sha256((engine.paths.embeddings / "shiny-style.safetensors").read_bytes()).hexdigest()
+    assert f'TI hashes: "shiny-style: {digest[:12]}"' in styled.infotexts[0]
+    assert "TI hashes" not in plain.infotexts[0]
 
 
 def test_no_checkpoint_gives_a_hint(tmp_path):
