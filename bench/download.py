@@ -82,7 +82,7 @@ def commands(url: str, index: str, out: Path, digest: str) -> dict[str, list[str
             "--console-log-level=error", "--summary-interval=0", "--allow-overwrite=true",
             f"--checksum=sha-256={digest}", "-d", str(out), "-o", WHEEL, url],
         "curl --retry": [
-            "curl", "-sS", "-f", "--retry", "30", "--retry-all-errors", "--retry-delay", "1",
+            "curl", "-sS", "-f", "--retry", "10", "--retry-all-errors", "--retry-delay", "1",
             "-C", "-", "-o", target, url],
         "pip download": [
             sys.executable, "-m", "pip", "download", "--no-deps", "--no-cache-dir",

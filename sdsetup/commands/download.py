@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sdsetup.download import DownloadItem, Tuning, fetch, name_from_url
+from sdsetup.download import DownloadItem, Tuning, fetch, name_from_url, remote_name
 from sdsetup.errors import UsageError
 from sdsetup.i18n import t
 
@@ -38,13 +38,19 @@ def _number(option: str, value: str | None, low: int, high: int) -> int | None:
     return int(value)
 
 
+def _name(url: str) -> str:
+    """The URL's file name, or the server's when the URL has none (an API download link)."""
+    name = name_from_url(url)
+    return name if "." in name else remote_name(url) or name
+
+
 def _destination(output: str | None, url: str) -> Path:
-    """``-o`` as given; a folder (existing, or written with a trailing slash) gets the URL's name."""
+    """``-o`` as given; a folder (existing, or written with a trailing slash) gets the file's name."""
     if output is None:
-        return Path.cwd() / name_from_url(url)
+        return Path.cwd() / _name(url)
     path = Path(output).expanduser()
     if path.is_dir() or output.endswith(("/", "\\")):
-        return path / name_from_url(url)
+        return path / _name(url)
     return path
 
 

@@ -31,9 +31,10 @@ from sdsetup.download.errors import (
 )
 from sdsetup.download.item import DownloadItem, Source, Tuning
 from sdsetup.download.names import name_from_url, redact_url, safe_filename
+from sdsetup.download.probe import remote_name
 
 __all__ = [
     "AllSourcesFailed", "DiskFull", "DownloadError", "DownloadItem", "HashMismatch", "HttpStatus",
     "SizeMismatch", "Source", "Tuning", "fetch", "fetch_all", "name_from_url", "redact_url",
-    "safe_filename",
+    "remote_name", "safe_filename",
 ]

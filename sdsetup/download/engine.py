@@ -169,7 +169,8 @@ class _Job:
 
     def run(self, connections: int | None, bars: Bars) -> tuple[Path, str]:
         """The complete part file and its sha256."""
-        self.pieces = Pieces(*self._resume_point(), self.tuning.min_piece)
+        self.pieces = Pieces(*self._resume_point(), self.tuning.min_piece,
+                             self.tuning.piece_size)
         self._prepare_part()
         self.hasher = PrefixHasher(self.part)
         self.bar = bars.file(self.item.dest.name, self.pieces.size)

@@ -57,6 +57,9 @@ class Tuning:
     read_timeout: float = 30.0
     # Files below this are fetched over one connection: splitting costs more than it gains.
     split_threshold: int = 32 * 1024 * 1024
+    # Large files are handed out in pieces of piece_size, in order; near the end a piece is
+    # split in halves down to min_piece so no connection idles while another is slow.
+    piece_size: int = 8 * 1024 * 1024
     min_piece: int = 1024 * 1024
     default_connections: int = 8
     max_connections: int = 16

@@ -11,6 +11,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
              *(f"LPT{i}" for i in range(1, 10))}
 _MAX_BYTES = 200  # under every common filesystem's 255, leaving room for ".part.json"
 FALLBACK_NAME = "download"
+_EXTENDED = re.compile(r"filename\*\s*=\s*([\w!#$%&+^`{}~-]*)'[^']*'([^;\s]+)", re.IGNORECASE)
+_PLAIN = re.compile(r'(?<![\w*])filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))', re.IGNORECASE)
 
 
 def safe_filename(name: str) -> str:
@@ -39,6 +41,25 @@ def _truncate(name: str) -> str:
 def name_from_url(url: str) -> str:
     """The file name a URL's path ends with, sanitised."""
     return safe_filename(unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]))
+
+
+def name_from_disposition(value: str | None) -> str | None:
+    """The sanitised file name a ``Content-Disposition`` header offers (RFC 6266), if any.
+
+    ``filename*`` (RFC 5987, e.g. ``UTF-8''%E6%A8%A1%E5%9E%8B.safetensors``) wins over
+    ``filename``, as Civitai's storage sends both.
+    """
+    extended = _EXTENDED.search(value or "")
+    if extended:
+        charset = extended[1] or "utf-8"
+        try:
+            return safe_filename(unquote(extended[2], encoding=charset, errors="strict"))
+        except (LookupError, UnicodeDecodeError):
+            pass  # an unknown or lying charset: fall back to the plain parameter
+    plain = _PLAIN.search(value or "")
+    if not plain:
+        return None
+    return safe_filename(plain[1] if plain[1] is not None else plain[2])
 
 
 def redact_url(url: str) -> str:

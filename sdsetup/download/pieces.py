@@ -1,8 +1,11 @@
 """Which bytes are done and who fetches what next, shared by a file's connections.
 
-Work is handed out as segments. An idle connection with nothing left to take splits the
-largest remaining segment in two and takes the back half, so a slow piece is split again and
-every connection stays busy until the end (the approach aria2 takes).
+Work is handed out as segments, lowest offset first. An idle connection with nothing left to
+take carves the largest remaining segment: a long one is cut into pieces of ``piece_size``
+(its owner keeps the first), a short one is split in half. Every connection stays busy until
+the end and a slow piece is split again (as aria2 does), while handing pieces out in order
+keeps the finished prefix growing, so the sha256 is computed during the download rather than
+after it.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ class Segment:
 
 
 class Pieces:
-    def __init__(self, size: int | None, done: tuple[Span, ...], min_piece: int) -> None:
+    def __init__(self, size: int | None, done: tuple[Span, ...], min_piece: int,
+                 piece_size: int) -> None:
         self.size = size
         self.min_piece = min_piece
+        self.piece_size = piece_size
         self._done = list(merge(done))
         self.cond = threading.Condition()
         self.segments = ([Segment(s, s, e) for s, e in missing(self._done, size)]
@@ -46,8 +51,9 @@ class Pieces:
             while not self.stopped:
                 idle = [s for s in self.segments if not s.busy and (s.remaining or s.end is None)]
                 if idle:
-                    idle[0].busy = True
-                    return idle[0]
+                    first = min(idle, key=lambda s: s.start)
+                    first.busy = True
+                    return first
                 if self.finished():
                     return None
                 stolen = self._split_largest() if can_split() else None
@@ -62,15 +68,21 @@ class Pieces:
             return None
         victim = max(busy, key=lambda s: s.remaining or 0)
         remaining = victim.remaining or 0
-        if remaining < 2 * self.min_piece:
-            return None
         # The victim writes at most one network chunk (far below min_piece) past its pos
-        # before it sees the new end, so the halves never overlap on disk.
-        middle = victim.pos + remaining // 2
-        stolen = Segment(middle, middle, victim.end, busy=True)
-        victim.end = middle
-        self.segments.append(stolen)
-        return stolen
+        # before it sees the new end, so the parts never overlap on disk.
+        if remaining >= 2 * self.piece_size:
+            cut = victim.pos + self.piece_size
+        elif remaining >= 2 * self.min_piece:
+            cut = victim.pos + remaining // 2
+        else:
+            return None
+        end = victim.end or 0
+        carved = [Segment(s, s, min(s + self.piece_size, end))
+                  for s in range(cut, end, self.piece_size)]
+        victim.end = cut
+        carved[0].busy = True
+        self.segments.extend(carved)
+        return carved[0]
 
     def claim(self, seg: Segment, want: int) -> int:
         """How many of ``want`` bytes at ``seg.pos`` still belong to this segment."""

@@ -12,7 +12,8 @@ from sdsetup.download import Tuning
 # Short timeouts and waits so fault cases take seconds, not minutes.
 QUICK = Tuning(connect_timeout=2.0, read_timeout=1.5, backoff_base=0.05, backoff_cap=0.3,
                retry_after_cap=5.0, stall_window=1.0, bench_seconds=5.0, save_interval=0.1,
-               lock_poll=0.05, min_piece=256 * 1024, split_threshold=1024 * 1024)
+               lock_poll=0.05, min_piece=256 * 1024, piece_size=1024 * 1024,
+               split_threshold=1024 * 1024)
 
 
 def payload(size: int, seed: int = 1) -> bytes:

@@ -125,3 +125,19 @@ def test_cli_disk_full_is_reported_before_downloading(run_cli, tmp_path):
 def test_cli_speaks_chinese(run_cli):
     result = run_cli("download", "ftp://example/x", env={"SDSETUP_LANG": "zh_CN"})
     assert "不是 http(s) 地址" in result.stderr
+
+
+def test_cli_names_an_api_download_from_the_server(run_cli, tmp_path):
+    data = payload(10_000)
+    path = "/api/download/models/123"
+    with FileServer() as api, FileServer({path: data}) as cdn:
+        api.files[path] = b""
+        api.fault(path, Fault(redirect_to=cdn.base))
+        cdn.headers[path] = {"Content-Disposition":
+                             "attachment; filename=\"x.bin\"; filename*=UTF-8''"
+                             "%E6%A8%A1%E5%9E%8B%2F..%2Fv1.safetensors"}
+        result = run_cli("download", "--quiet", api.url("/api/download/models/123"), "-o",
+                         str(tmp_path) + "/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "v1.safetensors")
+    assert (tmp_path / "v1.safetensors").read_bytes() == data

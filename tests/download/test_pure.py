@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sdsetup.download import redact_url, safe_filename
-from sdsetup.download.names import name_from_url
+from sdsetup.download.names import name_from_disposition, name_from_url
 from sdsetup.download.partstate import PartState, decode, encode, usable
 from sdsetup.download.pieces import Pieces
 from sdsetup.download.ranges import ContentRange, merge, missing, parse_content_range
@@ -140,7 +140,7 @@ def test_sidecar_round_trip_and_trust():
 
 
 def test_idle_connection_splits_the_largest_piece():
-    pieces = Pieces(100 * 1024, (), min_piece=10 * 1024)
+    pieces = Pieces(100 * 1024, (), min_piece=10 * 1024, piece_size=1 << 30)
     first = pieces.take(lambda: True)
     assert (first.start, first.end) == (0, 100 * 1024)
     second = pieces.take(lambda: True)
@@ -156,7 +156,34 @@ def test_idle_connection_splits_the_largest_piece():
     assert not pieces.finished()
 
 
+def test_a_long_segment_is_carved_into_pieces_handed_out_in_order():
+    pieces = Pieces(100, (), min_piece=5, piece_size=20)
+    first = pieces.take(lambda: True)
+    second = pieces.take(lambda: True)
+    assert (first.end, second.start, second.end) == (20, 20, 40)
+    third = pieces.take(lambda: True)
+    assert (third.start, third.end) == (40, 60)
+    pieces.advance(first, 20)
+    pieces.finish(first)
+    assert (pieces.take(lambda: True).start, pieces.prefix()) == (60, (20, 0))
+
+
 def test_resume_hands_out_only_missing_bytes():
-    pieces = Pieces(100, ((0, 40), (60, 80)), min_piece=10)
+    pieces = Pieces(100, ((0, 40), (60, 80)), min_piece=10, piece_size=1000)
     taken = [pieces.take(lambda: False) for _ in range(2)]
     assert [(s.start, s.end) for s in taken] == [(40, 60), (80, 100)]
+
+
+@pytest.mark.parametrize("header, name", [
+    ('attachment; filename="a b.safetensors"', "a b.safetensors"),
+    ("attachment; filename=\"x.bin\"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors",
+     "模型.safetensors"),
+    ("attachment; filename*=utf-8''..%2F..%2Fevil.bin", "evil.bin"),
+    ('attachment; filename="..\\\\..\\\\win.ini"', "win.ini"),
+    ("attachment; filename=plain.ckpt", "plain.ckpt"),
+    ("attachment; filename*=bogus-charset''x%FF.bin; filename=ok.bin", "ok.bin"),
+    ("inline", None),
+    (None, None),
+])
+def test_name_from_disposition(header, name):
+    assert name_from_disposition(header) == name

@@ -24,6 +24,8 @@ API (stable; other test suites rely on it):
 - ``server.requests``: list of :class:`Request` (method, path, headers with lower-case names).
 - ``server.requests_for(path)``; ``server.bytes_sent[path]``: body bytes written to sockets.
 - ``server.etag(path)``: the ETag currently served for ``path`` (quoted, strong).
+- ``server.headers[path]``: extra response headers for that path's file responses (e.g.
+  ``Content-Disposition``).
 
 Fault fields (all optional; counts are per path, over GET requests):
 
@@ -117,6 +119,7 @@ class _Bucket:
 class _State:
     files: dict[str, bytes]
     faults: dict[str, Fault] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     ranged: dict[str, int] = field(default_factory=dict)
@@ -139,6 +142,10 @@ class FileServer:
     @property
     def files(self) -> dict[str, bytes]:
         return self._state.files
+
+    @property
+    def headers(self) -> dict[str, dict[str, str]]:
+        return self._state.headers
 
     @property
     def requests(self) -> list[Request]:
@@ -262,6 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(end - start))
         html = path.endswith(("/", ".html"))
         self.send_header("Content-Type", "text/html" if html else "application/octet-stream")
+        for name, value in self.state.headers.get(path, {}).items():
+            self.send_header(name, value)
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", _LAST_MODIFIED)
         self.send_header("Accept-Ranges", "none" if fault.ignore_range else "bytes")
