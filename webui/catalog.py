@@ -90,13 +90,20 @@ class HashCache:
         except (OSError, ValueError):
             self._entries = {}
 
+    def peek(self, path: Path, kind: str = "sha256") -> str | None:
+        """The cached hash if it is still valid, without reading the file."""
+        stat = path.stat()
+        with self._lock:
+            entry = self._entries.get(f"{kind}:{path}")
+        return entry["hash"] if entry and entry.get("stamp") == [stat.st_size, stat.st_mtime_ns] \
+            else None
+
     def get(self, path: Path, kind: str = "sha256") -> str:
+        cached = self.peek(path, kind)
+        if cached:
+            return cached
         stat = path.stat()
         key, stamp = f"{kind}:{path}", [stat.st_size, stat.st_mtime_ns]
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry and entry.get("stamp") == stamp:
-            return entry["hash"]
         digest = sha256_of(path, tensor_data_offset(path) if kind == "autov3" else 0)
         with self._lock:
             self._entries[key] = {"stamp": stamp, "hash": digest}
@@ -112,5 +119,10 @@ def files_under(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def scan_checkpoints(folder: Path, cache: HashCache) -> list[Checkpoint]:
-    return [Checkpoint(p.relative_to(folder).as_posix(), p, cache.get(p))
+    """The checkpoints under ``folder`` with the hashes already known; the rest have none yet."""
+    return [Checkpoint(p.relative_to(folder).as_posix(), p, cache.peek(p))
             for p in files_under(folder, CHECKPOINT_SUFFIXES)]
+
+
+def with_hash(checkpoints: list[Checkpoint], hashed: Checkpoint) -> list[Checkpoint]:
+    return [hashed if ck.path == hashed.path else ck for ck in checkpoints]

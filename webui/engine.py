@@ -12,7 +12,7 @@ import random
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -20,7 +20,8 @@ import torch
 
 from sdsetup import __version__
 from webui import conditioning, loading, samplers
-from webui.catalog import Checkpoint, HashCache, files_under, find_checkpoint, scan_checkpoints
+from webui.catalog import (Checkpoint, HashCache, files_under, find_checkpoint, scan_checkpoints,
+                           with_hash)
 from webui.configs import PipelineConfig
 from webui.errors import CheckpointError, RequestError
 from webui.infotext import format_infotext
@@ -97,6 +98,7 @@ class Engine:
         self.queue_lock = threading.Lock()
         self.state = State()
         self._hashes = HashCache(paths.hash_cache)
+        self._hasher = threading.Thread()
         self._rng = random.Random()
         self.checkpoints: list[Checkpoint] = []
         self.current: Checkpoint | None = None
@@ -115,7 +117,27 @@ class Engine:
 
     # --- models -------------------------------------------------------------------------------
     def refresh(self) -> None:
+        """Rescan the folder now; hash new files in the background so start-up never waits.
+
+        Titles carry ``[hash]`` once it is known, as in A1111; hashes persist across runs.
+        """
         self.checkpoints = scan_checkpoints(self.paths.checkpoints, self._hashes)
+        if any(ck.sha256 is None for ck in self.checkpoints) and not self._hasher.is_alive():
+            self._hasher = threading.Thread(target=self._hash_all, name="hash-checkpoints", daemon=True)
+            self._hasher.start()
+
+    def _hash_all(self) -> None:
+        while pending := [ck for ck in self.checkpoints if ck.sha256 is None]:
+            self._hashed(pending[0])
+
+    def _hashed(self, checkpoint: Checkpoint) -> Checkpoint:
+        try:
+            done = replace(checkpoint, sha256=self._hashes.get(checkpoint.path))
+        except OSError:  # deleted or unreadable since the scan: drop it until the next refresh
+            self.checkpoints = [ck for ck in self.checkpoints if ck.path != checkpoint.path]
+            return checkpoint
+        self.checkpoints = with_hash(self.checkpoints, done)
+        return done
 
     def selected(self) -> Checkpoint | None:
         """The loaded checkpoint, else the one the next generation will load (the first)."""
@@ -170,7 +192,7 @@ class Engine:
             checkpoint = find_checkpoint(self.checkpoints, wanted)
         if checkpoint is None:
             raise CheckpointError("run.ckpt_not_found", hint="run.hint_models_get", name=wanted)
-        if checkpoint != self.current or self.pipe is None:
+        if self.pipe is None or self.current is None or checkpoint.path != self.current.path:
             self._load(checkpoint)
         return checkpoint
 
@@ -187,7 +209,8 @@ class Engine:
         runtime = choose_runtime(self.machine, family, self.options.medvram, self.options.lowvram)
         pipe, config = loading.load_pipeline(checkpoint.path, runtime, self.options.allow_ckpt)
         pipe.set_progress_bar_config(disable=True)
-        self.pipe, self.config, self.current = pipe, config, checkpoint
+        self.pipe, self.config = pipe, config
+        self.current = checkpoint if checkpoint.sha256 else self._hashed(checkpoint)
         self._scheduler_config = dict(pipe.scheduler.config)
         self._own_vae = pipe.vae
         self._load_embeddings()

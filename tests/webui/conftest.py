@@ -46,7 +46,8 @@ class Server:
         return f"{self.url}sdapi/v1/{path}"
 
 
-def start_server(home: Path, checkpoints: list[Path], *extra: str, lang: str = "en") -> Server:
+def start_server(home: Path, checkpoints: list[Path], *extra: str, lang: str = "en",
+                 auth: tuple[str, str] | None = None) -> Server:
     target = home / "models" / "Stable-diffusion"
     target.mkdir(parents=True, exist_ok=True)
     for path in checkpoints:
@@ -65,8 +66,11 @@ def start_server(home: Path, checkpoints: list[Path], *extra: str, lang: str = "
         if process.poll() is not None:
             raise RuntimeError((home / "server.log").read_text(errors="replace"))
         try:
-            httpx.get(server.api("options"), timeout=2)
-            return server
+            # Ready for the tests once the background hashing has titled every checkpoint.
+            models = httpx.get(server.api("sd-models"), timeout=2, auth=auth).json()
+            if all(m["hash"] for m in models):
+                return server
+            time.sleep(0.1)
         except httpx.HTTPError:
             time.sleep(0.3)
     stop_server(server)

@@ -56,7 +56,7 @@ def test_listen_without_auth_warns(tmp_path):
 
 def test_api_and_page_auth(tmp_path, tiny_checkpoints):
     server = start_server(tmp_path, [tiny_checkpoints["tiny"]], "--api-auth", "alice:s3cret",
-                          "--gradio-auth", "bob:pw")
+                          "--gradio-auth", "bob:pw", auth=("alice", "s3cret"))
     try:
         denied = httpx.get(server.api("options"), timeout=10)
         assert denied.status_code == 401 and denied.headers["WWW-Authenticate"] == "Basic"

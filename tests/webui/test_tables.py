@@ -130,3 +130,20 @@ def test_checkpoint_names_and_lookup(tmp_path):
     for spelling in (ck.title, ck.name, ck.model_name, "v1-5", "6ce0161689", sha):
         assert find_checkpoint([other, ck], spelling) == ck
     assert find_checkpoint([other, ck], "missing") is None
+
+
+def test_hash_cache_peeks_without_reading_and_follows_changes(tmp_path):
+    from webui.catalog import HashCache, scan_checkpoints
+
+    folder = tmp_path / "Stable-diffusion"
+    folder.mkdir()
+    model = folder / "m.safetensors"
+    model.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      \x00\x01\x02\x03")
+    cache = HashCache(tmp_path / "hashes.json")
+    assert scan_checkpoints(folder, cache)[0].sha256 is None  # nothing read yet
+    digest = cache.get(model)
+    assert HashCache(tmp_path / "hashes.json").peek(model) == digest  # persisted
+    assert scan_checkpoints(folder, cache)[0].title == f"m.safetensors [{digest[:10]}]"
+    assert cache.get(model, "autov3")[:12] == "054edec1d021"  # civitai.md §4 test vector
+    model.write_bytes(b"changed")
+    assert cache.peek(model) is None
