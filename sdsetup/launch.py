@@ -1,8 +1,9 @@
 """Start the bundled web UI (``python -m webui``) in the managed env, or in any env given.
 
 sdsetup itself never imports torch or gradio: it checks the target Python can import them in a
-subprocess, then runs ``python -m webui`` with the directory holding both packages on PYTHONPATH,
-the offline switches set (no Hub, no gradio analytics), and ``SDSETUP_CLI`` telling the page how
+subprocess, then runs ``webui`` as ``__main__`` with the directory holding both packages added to
+the end of ``sys.path`` (not PYTHONPATH: when sdsetup is installed, that directory is a whole
+site-packages, which must not shadow the env's own torch or numpy), the offline switches set (no Hub, no gradio analytics), and ``SDSETUP_CLI`` telling the page how
 to call back into this sdsetup for downloads. Ctrl+C reaches the child (same process group); we
 wait for it to stop and return its exit status.
 """
@@ -75,12 +76,16 @@ def source_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+# ``python -m webui`` with our source directory appended to sys.path rather than prepended.
+_BOOTSTRAP = ("import os, runpy, sys; sys.path.append(os.environ['SDSETUP_SOURCE']); "
+              "runpy.run_module('webui', run_name='__main__', alter_sys=True)")
+
+
 def child_env(home: Home, base: Mapping[str, str], lang: str | None = None) -> dict[str, str]:
-    """The environment of the UI process: offline switches, PYTHONPATH and the callback CLI."""
+    """The environment of the UI process: offline switches, our source and the callback CLI."""
     env = dict(base)
     env.update(OFFLINE_ENV)
-    paths = [str(source_root()), *filter(None, base.get("PYTHONPATH", "").split(os.pathsep))]
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    env["SDSETUP_SOURCE"] = str(source_root())
     env["SDSETUP_CLI"] = json.dumps([sys.executable, "-m", "sdsetup", "--home", str(home.root)])
     env["SDSETUP_HOME"] = str(home.root)
     if lang:
@@ -90,7 +95,7 @@ def child_env(home: Home, base: Mapping[str, str], lang: str | None = None) -> d
 
 def webui_command(python: Path, home: Home, host: str, port: int,
                   extra_args: Sequence[str]) -> list[str]:
-    return [str(python), "-m", "webui", "--home", str(home.root), "--host", host,
+    return [str(python), "-c", _BOOTSTRAP, "--home", str(home.root), "--host", host,
             "--port", str(port), *extra_args]
 
 

@@ -47,7 +47,7 @@ class Server:
 
 
 def start_server(home: Path, checkpoints: list[Path], *extra: str, lang: str = "en",
-                 auth: tuple[str, str] | None = None) -> Server:
+                 auth: tuple[str, str] | None = None, python: Path = Path(sys.executable)) -> Server:
     target = home / "models" / "Stable-diffusion"
     target.mkdir(parents=True, exist_ok=True)
     for path in checkpoints:
@@ -57,7 +57,7 @@ def start_server(home: Path, checkpoints: list[Path], *extra: str, lang: str = "
                SDSETUP_LANG=lang)
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sdsetup", "--home", str(home), "run", "--python", sys.executable,
+        [sys.executable, "-m", "sdsetup", "--home", str(home), "run", "--python", str(python),
          "--no-browser", "--port", str(port), *extra],
         env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}/", home, process)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -85,3 +86,24 @@ def test_sigterm_to_sdsetup_stops_the_ui(tmp_path, tiny_checkpoints):
             return
     stop_server(server)
     pytest.fail("the UI process outlived sdsetup")
+
+
+def test_ui_runs_from_an_env_without_sdsetup_installed(tmp_path, tiny_checkpoints):
+    """The managed env need not contain sdsetup: launch appends our source folder to sys.path."""
+    import sysconfig
+
+    env_dir = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    # A plain path entry: the dev venv's packages (torch, gradio…) without its editable sdsetup hook.
+    (Path(site) / "dev-packages.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    probe = subprocess.run([str(python), "-c", "import torch, gradio; import sdsetup"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert "No module named 'sdsetup'" in probe.stderr
+    server = start_server(tmp_path / "home", [tiny_checkpoints["tiny"]], "--nowebui", python=python)
+    try:
+        assert httpx.get(server.api("sd-models"), timeout=10).json()[0]["model_name"] == "tiny"
+    finally:
+        stop_server(server)
