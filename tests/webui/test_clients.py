@@ -55,7 +55,6 @@ def page_server(request, server, tmp_path, tiny_checkpoints):
     stop_server(chinese)
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no chromium binary: apt-get install chromium")
 def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_path):
     from playwright.sync_api import sync_playwright
