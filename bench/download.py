@@ -6,10 +6,11 @@ resets connections now and then. It serves one >= 128 MiB wheel, with a simple i
 ``pip download`` fetches the very same bytes. Each contender runs alone, one after another.
 
     python bench/download.py [--size-mib 128] [--per-conn-mib 2] [--link-mib 12]
-                             [--reset-every-mib 24] [--only sdsetup,aria2c]
+                             [--reset-every-mib 24] [--only sdsetup,aria2c] [--repeat 1]
 
 Prints a Markdown table (wall time, throughput, share of the link cap, success) for
-bench/RESULTS.md. aria2c is installed with apt-get when missing (Debian's ``aria2``).
+bench/RESULTS.md. With ``--repeat N`` the contenders take turns N times and the table shows
+each one's median run (other work on a shared machine makes single runs noisy). aria2c is installed with apt-get when missing (Debian's ``aria2``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Outcome:
     seconds: float
     ok: bool
     note: str
+    runs: tuple[float, ...] = ()
 
 
 def make_wheel(size: int) -> bytes:
@@ -106,6 +108,22 @@ def run_one(name: str, argv: list[str], out: Path, expected: bytes, home: Path) 
     return Outcome(name, seconds, ok, note[:100])
 
 
+def contend(name: str, argv: list[str], scratch: Path, wheel: bytes) -> Outcome:
+    if shutil.which(argv[0]) is None and argv[0] != sys.executable:
+        return Outcome(name, 0.0, False, f"{argv[0]} not installed")
+    return run_one(name, argv, scratch / "out", wheel, scratch / "home")
+
+
+def median(runs: list[Outcome]) -> Outcome:
+    """The median run by time; a contender that failed any round is reported as failing."""
+    ordered = sorted(runs, key=lambda o: o.seconds)
+    middle = ordered[len(ordered) // 2]
+    failed = next((o for o in runs if not o.ok), None)
+    times = tuple(o.seconds for o in runs)
+    return Outcome(middle.name, middle.seconds, failed is None,
+                   failed.note if failed else "", times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=128)
@@ -114,6 +132,7 @@ def main() -> int:
     parser.add_argument("--reset-every-mib", type=float, default=24.0,
                         help="mean bytes between connection resets")
     parser.add_argument("--only", help="comma-separated name prefixes of contenders to run")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the median is reported")
     args = parser.parse_args()
     if not ensure_aria2c():
         print("aria2c is missing and could not be installed", file=sys.stderr)
@@ -128,19 +147,18 @@ def main() -> int:
             f'<html><body><a href="../../files/{WHEEL}#sha256={digest}">{WHEEL}</a>'
             "</body></html>").encode()
         url, index = server.url(f"/files/{WHEEL}"), server.url("/simple/")
-        outcomes = []
+        rounds: dict[str, list[Outcome]] = {}
         with tempfile.TemporaryDirectory(prefix="sdsetup-bench-") as scratch:
-            for name, argv in commands(url, index, Path(scratch) / "out", digest).items():
-                if args.only and not any(name.startswith(p) for p in args.only.split(",")):
-                    continue
-                if shutil.which(argv[0]) is None and argv[0] != sys.executable:
-                    outcomes.append(Outcome(name, 0.0, False, f"{argv[0]} not installed"))
-                    continue
-                outcome = run_one(name, argv, Path(scratch) / "out", wheel,
-                                  Path(scratch) / "home")
-                print(f"{name}: {outcome.seconds:.1f} s ok={outcome.ok} {outcome.note}",
-                      file=sys.stderr)
-                outcomes.append(outcome)
+            chosen = {name: argv
+                      for name, argv in commands(url, index, Path(scratch) / "out", digest).items()
+                      if not args.only or any(name.startswith(p) for p in args.only.split(","))}
+            for _ in range(args.repeat):
+                for name, argv in chosen.items():
+                    outcome = contend(name, argv, Path(scratch), wheel)
+                    print(f"{name}: {outcome.seconds:.1f} s ok={outcome.ok} {outcome.note}",
+                          file=sys.stderr)
+                    rounds.setdefault(name, []).append(outcome)
+    outcomes = [median(runs) for runs in rounds.values()]
     print_table(outcomes, args, len(wheel))
     return 0
 
@@ -150,11 +168,12 @@ def print_table(outcomes: list[Outcome], args: argparse.Namespace, size: int) ->
           f"{args.per_conn_mib:g} MiB/s per connection; a reset every ~{args.reset_every_mib:g} "
           f"MiB on average; {platform.machine()}, {os.cpu_count()} cores; "
           f"{time.strftime('%Y-%m-%d', time.gmtime())}.\n")
-    print("| contender | wall time (s) | MiB/s | share of link cap | ok | note |")
-    print("|---|---:|---:|---:|---|---|")
+    print("| contender | wall time (s) | all runs (s) | MiB/s | share of link cap | ok | note |")
+    print("|---|---:|---|---:|---:|---|---|")
     for o in outcomes:
         rate = size / MIB / o.seconds if o.ok and o.seconds else 0.0
-        print(f"| {o.name} | {o.seconds:.1f} | {rate:.1f} | {rate / args.link_mib:.0%} | "
+        runs = ", ".join(f"{t:.1f}" for t in o.runs)
+        print(f"| {o.name} | {o.seconds:.1f} | {runs} | {rate:.1f} | {rate / args.link_mib:.0%} | "
               f"{'yes' if o.ok else 'no'} | {o.note} |")
 
 

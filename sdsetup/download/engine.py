@@ -214,18 +214,20 @@ class _Job:
                 handle.truncate(size)  # sparse: workers write their pieces in place
 
     def _run_workers(self, client: httpx.Client, count: int) -> None:
-        threads = [threading.Thread(target=self._work, args=(client, count), daemon=True)
-                   for _ in range(count)]
+        """Run ``count`` connections; meanwhile hash the finished prefix and save progress."""
+        finished = threading.Semaphore(0)
+        threads = [threading.Thread(target=self._work, args=(client, count, finished),
+                                    daemon=True) for _ in range(count)]
         for thread in threads:
             thread.start()
         try:
             last_save = time.monotonic()
-            while alive := [thread for thread in threads if thread.is_alive()]:
-                alive[0].join(0.1)
-                self._hash_prefix(_HASH_STEP)
-                if time.monotonic() - last_save >= self.tuning.save_interval:
-                    self._save()
-                    last_save = time.monotonic()
+            for _ in threads:
+                while not finished.acquire(timeout=0.1):
+                    self._hash_prefix(_HASH_STEP)
+                    if time.monotonic() - last_save >= self.tuning.save_interval:
+                        self._save()
+                        last_save = time.monotonic()
         except BaseException:
             self.pieces.stop()  # Ctrl-C: workers stop at their next chunk; the sidecar is saved
             raise
@@ -245,7 +247,7 @@ class _Job:
         return (count > 1 and size is not None and size >= self.tuning.split_threshold
                 and self.pool.any_ranges())
 
-    def _work(self, client: httpx.Client, count: int) -> None:
+    def _work(self, client: httpx.Client, count: int, finished: threading.Semaphore) -> None:
         try:
             while (seg := self.pieces.take(lambda: self._can_split(count))) is not None:
                 need_ranges = seg.pos > 0
@@ -268,6 +270,8 @@ class _Job:
             self._fail(DiskFull(str(self.item.dest), (self.pieces.size or 0), free))
         except BaseException as err:  # a bug must not leave the other connections spinning
             self._fail(err)
+        finally:
+            finished.release()
 
     def _no_mirror(self, need_ranges: bool, wait: float) -> None:
         if wait >= 0:

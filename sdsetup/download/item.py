@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -21,10 +20,6 @@ class Source:
     headers: Mapping[str, str] = field(default_factory=dict)
     resolve: Callable[[], str] | None = None
     name: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name or urlsplit(self.url).netloc or self.url
 
 
 @dataclass(frozen=True)
