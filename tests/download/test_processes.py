@@ -141,3 +141,19 @@ def test_cli_names_an_api_download_from_the_server(run_cli, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(tmp_path / "v1.safetensors")
     assert (tmp_path / "v1.safetensors").read_bytes() == data
+
+
+def test_ctrl_c_keeps_the_part_and_says_how_to_continue(sdsetup_home, tmp_path):
+    data = payload(8 * MIB)
+    with FileServer({"/w.whl": data}, link_rate=2 * MIB) as server:
+        dest = tmp_path / "w.whl"
+        proc = _start([server.url("/w.whl"), "-o", str(dest)], sdsetup_home, tmp_path)
+        sidecar = tmp_path / "w.whl.part.json"
+        deadline = time.monotonic() + 20
+        while _done_bytes(sidecar) < MIB and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "run the same command again" in err and "Traceback" not in err
+    assert not dest.exists() and _done_bytes(sidecar) >= MIB
