@@ -88,3 +88,17 @@ def test_download_box_runs_sdsetup_models_get_and_shows_its_answer(server):
     client = Client(server.url, verbose=False)
     log = client.predict("https://civitai.com/not-a-model-link", api_name="/download_model")
     assert "error:" in log and "hint:" in log and "Traceback" not in log
+
+
+def test_png_info_tab_reads_a_generated_file(server, tmp_path):
+    import base64
+
+    import httpx
+    from gradio_client import handle_file
+
+    body = httpx.post(server.api("txt2img"), json={"prompt": "info tab", "width": 64, "height": 64,
+                                                   "steps": 2, "seed": 21}, timeout=60).json()
+    png = tmp_path / "made.png"
+    png.write_bytes(base64.b64decode(body["images"][0]))
+    text, fields = Client(server.url, verbose=False).predict(handle_file(str(png)), api_name="/png_info")
+    assert text.startswith("info tab\nSteps: 2") and fields["Seed"] == "21"

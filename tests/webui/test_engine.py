@@ -216,3 +216,13 @@ def test_sdxl_layout_loads_exactly_and_renders_with_both_encoders(tmp_path):
     assert positive.embeds.shape == (1, 77 * 2, 32 + 48)  # 120 tokens: two chunks and positive.pooled.shape == (1, 48)
     assert negative.embeds.shape == positive.embeds.shape
     assert len(result.images) == 2 and result.images[0].size == (64, 64)
+
+
+def test_same_stem_yaml_decides_v_prediction(tiny_checkpoints, tmp_path):
+    checkpoint = tmp_path / "tiny-v.safetensors"
+    shutil.copy(tiny_checkpoints["tiny"], checkpoint)
+    checkpoint.with_suffix(".yaml").write_text("model:\n  params:\n    parameterization: \"v\"\n")
+    pipe, _ = load_pipeline(checkpoint, FP32)
+    assert pipe.scheduler.config.prediction_type == "v_prediction"
+    plain, _ = load_pipeline(tiny_checkpoints["tiny"], FP32)
+    assert plain.scheduler.config.prediction_type == "epsilon"
