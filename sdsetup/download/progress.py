@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def wanted(progress: bool | None) -> bool:
     """``None`` means: only when a person watches stderr."""
     return sys.stderr.isatty() if progress is None else progress
+
+
+def _bar(**options: object) -> tqdm:
+    # tqdm is imported only when a bar is shown: it costs a noticeable part of start-up.
+    from tqdm import tqdm
+
+    return tqdm(unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, **options)
 
 
 class Bars:
@@ -19,13 +28,11 @@ class Bars:
     def __init__(self, enabled: bool, files: int, total: int | None) -> None:
         self.enabled = enabled
         self._lock = threading.Lock()
-        self._total = (tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
-                            desc=f"{files} files", file=sys.stderr, position=0)
+        self._total = (_bar(total=total, desc=f"{files} files", position=0)
                        if enabled and files > 1 else None)
 
     def file(self, name: str, size: int | None) -> FileBar:
-        bar = (tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=name[:40],
-                    file=sys.stderr, leave=self._total is None)
+        bar = (_bar(total=size, desc=name[:40], leave=self._total is None)
                if self.enabled else None)
         return FileBar(self, bar)
 
