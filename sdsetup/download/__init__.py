@@ -14,7 +14,8 @@ Exceptions (all are :class:`sdsetup.errors.SdsetupError`, rendered by the CLI)::
     │   ├── HttpStatus        ...all with one HTTP status (``status``; ``url`` has no query)
     │   └── SizeMismatch      ...all announcing a size other than the expected one
     ├── HashMismatch          the finished file's sha256 was wrong twice; names the mirrors
-    └── DiskFull              no space left; the ``.part`` is kept for a later resume
+    ├── DiskFull              no space left; the ``.part`` is kept for a later resume
+    └── FileTooLarge          the filesystem cannot hold a file this large (FAT32: 4 GiB)
 
 A ``validate`` callback of a :class:`DownloadItem` may raise any ``SdsetupError``; it is passed
 through unchanged.
@@ -25,6 +26,7 @@ from sdsetup.download.errors import (
     AllSourcesFailed,
     DiskFull,
     DownloadError,
+    FileTooLarge,
     HashMismatch,
     HttpStatus,
     SizeMismatch,
@@ -34,7 +36,8 @@ from sdsetup.download.names import name_from_url, redact_url, safe_filename
 from sdsetup.download.probe import remote_name
 
 __all__ = [
-    "AllSourcesFailed", "DiskFull", "DownloadError", "DownloadItem", "HashMismatch", "HttpStatus",
+    "AllSourcesFailed", "DiskFull", "DownloadError", "DownloadItem", "FileTooLarge", "HashMismatch",
+    "HttpStatus",
     "SizeMismatch", "Source", "Tuning", "fetch", "fetch_all", "name_from_url", "redact_url",
     "remote_name", "safe_filename",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import shutil
@@ -18,6 +19,8 @@ from sdsetup.download import cache, partstate
 from sdsetup.download.errors import (
     AllSourcesFailed,
     DiskFull,
+    DownloadError,
+    FileTooLarge,
     HashMismatch,
     HttpStatus,
     SizeMismatch,
@@ -211,7 +214,12 @@ class _Job:
             raise DiskFull(str(self.item.dest), needed, free)
         with open(self.part, "ab") as handle:
             if size is not None and handle.tell() < size:
-                handle.truncate(size)  # sparse: workers write their pieces in place
+                try:
+                    handle.truncate(size)  # sparse: workers write their pieces in place
+                except OSError as err:
+                    if err.errno != errno.EFBIG:
+                        raise
+                    raise self._no_space(err.errno) from None
 
     def _run_workers(self, client: httpx.Client, count: int) -> None:
         """Run ``count`` connections; meanwhile hash the finished prefix and save progress."""
@@ -265,13 +273,18 @@ class _Job:
                     self._failed(mirror, failed)
                 finally:
                     self.pool.release(mirror)
-        except NoSpace:
-            free = shutil.disk_usage(self.item.dest.parent).free
-            self._fail(DiskFull(str(self.item.dest), (self.pieces.size or 0), free))
+        except NoSpace as err:
+            self._fail(self._no_space(err.errno))
         except BaseException as err:  # a bug must not leave the other connections spinning
             self._fail(err)
         finally:
             finished.release()
+
+    def _no_space(self, code: int) -> DownloadError:
+        size = self.pieces.size or 0
+        if code == errno.EFBIG:
+            return FileTooLarge(str(self.item.dest), size)
+        return DiskFull(str(self.item.dest), size, shutil.disk_usage(self.item.dest.parent).free)
 
     def _no_mirror(self, need_ranges: bool, wait: float) -> None:
         if wait >= 0:

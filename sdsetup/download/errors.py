@@ -35,6 +35,14 @@ class DiskFull(DownloadError):
                          needed=needed, free=free)
 
 
+class FileTooLarge(DownloadError):
+    """The destination's filesystem cannot hold a file this large (FAT32 stops at 4 GiB)."""
+
+    def __init__(self, path: str, size: int) -> None:
+        super().__init__("download.too_large", hint="download.hint_too_large", path=path,
+                         size=size)
+
+
 class HttpStatus(AllSourcesFailed):
     """Every mirror answered the same HTTP status (401 for a gated model, 404 everywhere…)."""
 

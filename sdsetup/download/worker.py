@@ -29,7 +29,15 @@ class Failed(Exception):
 
 
 class NoSpace(Exception):
-    pass
+    """Writing the part file failed for want of space (``errno`` says which kind)."""
+
+    def __init__(self, errno_: int) -> None:
+        super().__init__(errno_)
+        self.errno = errno_
+
+
+# EFBIG: the filesystem's largest file (FAT32: 4 GiB) or a process file-size limit.
+_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 @dataclass
@@ -130,6 +138,6 @@ def _write(out, data: memoryview) -> None:
         while data:
             data = data[out.write(data):]
     except OSError as err:
-        if err.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise NoSpace() from err
+        if err.errno in _NO_SPACE:
+            raise NoSpace(err.errno) from err
         raise

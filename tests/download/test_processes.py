@@ -157,3 +157,29 @@ def test_ctrl_c_keeps_the_part_and_says_how_to_continue(sdsetup_home, tmp_path):
     assert proc.returncode == 130
     assert "run the same command again" in err and "Traceback" not in err
     assert not dest.exists() and _done_bytes(sidecar) >= MIB
+
+
+_SMALL_FILESYSTEM = (
+    # A process file-size limit fails writes with EFBIG, as a FAT32 disk does at 4 GiB.
+    "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)); "
+    "from sdsetup.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+@pytest.mark.parametrize("size_known", [True, False])
+def test_a_file_too_large_for_the_disk_is_a_clear_error(sdsetup_home, tmp_path, size_known):
+    data = payload(3 * MIB)
+    with FileServer({"/m.ckpt": data}) as server:
+        dest = tmp_path / "m.ckpt"
+        extra = ["--size", str(len(data))] if size_known else []
+        result = subprocess.run(
+            [sys.executable, "-c", _SMALL_FILESYSTEM, "download", "--quiet",
+             server.url("/m.ckpt"), "-o", str(dest), *extra],
+            env=dict(os.environ, SDSETUP_HOME=str(sdsetup_home), SDSETUP_LANG="en"),
+            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "cannot hold a file of 3145728 bytes" in result.stderr
+    assert "Traceback" not in result.stderr and not dest.exists()
+    assert dest.with_name("m.ckpt.part").exists()
