@@ -33,6 +33,7 @@ class Accepted:
     total: int | None     # the file size the server announces
     ranged: bool
     validator: str | None
+    end: int | None       # where the body ends in the file (exclusive), when the server says
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,9 @@ def judge(status: int, headers: Mapping[str, str], pos: int, size: int | None,
         if crange.start > pos or crange.end <= pos:
             return Rejected(Refusal.RETRY, "download.reason_offset",
                             {"wanted": pos, "got": crange.start})
-        return Accepted(pos - crange.start, total, True, validator)
+        return Accepted(pos - crange.start, total, True, validator, crange.end)
     if sent_validator is not None and validator != sent_validator:
         return Rejected(Refusal.CHANGED, "download.reason_changed", {})
     if pos > 0:
         return Rejected(Refusal.NO_RANGES, "download.reason_no_ranges", {})
-    return Accepted(0, total, False, validator)
+    return Accepted(0, total, False, validator, total)

@@ -95,7 +95,7 @@ def _stream(client: httpx.Client, mirror: Mirror, seg: Segment, pieces: Pieces, 
         if isinstance(verdict, Rejected):
             raise Failed(verdict, False)
         _learn(mirror, pieces, verdict)
-        _write_body(response, seg, pieces, part, verdict.skip, tuning, mirror, on_bytes)
+        _write_body(response, seg, pieces, part, verdict, tuning, mirror, on_bytes)
 
 
 def _learn(mirror: Mirror, pieces: Pieces, accepted: Accepted) -> None:
@@ -105,8 +105,10 @@ def _learn(mirror: Mirror, pieces: Pieces, accepted: Accepted) -> None:
         pieces.learn_size(accepted.total)
 
 
-def _write_body(response: httpx.Response, seg: Segment, pieces: Pieces, part: Path, skip: int,
-                tuning: Tuning, mirror: Mirror, on_bytes: Callable[[Mirror, int], None]) -> None:
+def _write_body(response: httpx.Response, seg: Segment, pieces: Pieces, part: Path,
+                accepted: Accepted, tuning: Tuning, mirror: Mirror,
+                on_bytes: Callable[[Mirror, int], None]) -> None:
+    skip = accepted.skip
     meter = Meter(tuning.stall_speed, tuning.stall_window, time.monotonic())
     with open(part, "r+b", buffering=0) as out:
         out.seek(seg.pos)
@@ -129,7 +131,9 @@ def _write_body(response: httpx.Response, seg: Segment, pieces: Pieces, part: Pa
     if seg.end is None or seg.remaining == 0:
         pieces.finish(seg)
         return
-    # A short 206 (or a server capping range sizes): keep the bytes, ask again for the rest.
+    if accepted.end is not None and seg.pos >= accepted.end:
+        pieces.release(seg)  # a short 206 served in full (a server capping ranges): ask again
+        return
     raise Failed(Rejected(Refusal.RETRY, "download.reason_short", {}), True)
 
 

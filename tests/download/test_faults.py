@@ -273,3 +273,10 @@ def test_every_mirror_with_another_size_is_a_size_mismatch(server, data, tmp_pat
         _get(server, tmp_path / "f.bin", size=len(data) - 1)
     assert err.value.params["actual"] == len(data)
     assert not (tmp_path / "f.bin").exists()
+
+
+def test_short_206_answers_are_continued(server, data, dest):
+    server.fault("/f.bin", Fault(max_range=100_000))
+    _get(server, dest, sha256=sha(data))
+    assert _ranges(server) == ["bytes=0-", "bytes=100000-399999", "bytes=200000-399999",
+                               "bytes=300000-399999"]

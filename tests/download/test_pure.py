@@ -99,13 +99,15 @@ H = {"content-range": "bytes 100-199/200", "etag": '"e"'}
 
 
 @pytest.mark.parametrize("status, headers, pos, size, sent, outcome", [
-    (206, H, 100, 200, '"e"', Accepted(0, 200, True, '"e"')),
-    (206, H, 150, 200, None, Accepted(50, 200, True, '"e"')),       # started before us
-    (200, H, 100, 200, None, Accepted(0, 200, True, '"e"')),        # 200 + Content-Range
+    (206, H, 100, 200, '"e"', Accepted(0, 200, True, '"e"', 200)),
+    (206, H, 150, 200, None, Accepted(50, 200, True, '"e"', 200)),  # started before us
+    (200, H, 100, 200, None, Accepted(0, 200, True, '"e"', 200)),   # 200 + Content-Range
+    (206, {"content-range": "bytes 0-9/200"}, 0, 200, None,
+     Accepted(0, 200, True, None, 10)),                             # a short 206
     (206, H, 90, 200, None, Refusal.RETRY),                         # resumed past our data
     (206, H, 100, 300, None, Refusal.GONE),                         # another size
     (206, {}, 100, 200, None, Refusal.RETRY),                       # no Content-Range
-    (200, {"content-length": "200"}, 0, None, None, Accepted(0, 200, False, None)),
+    (200, {"content-length": "200"}, 0, None, None, Accepted(0, 200, False, None, 200)),
     (200, {"content-length": "200"}, 100, 200, None, Refusal.NO_RANGES),
     (200, {"content-length": "200", "etag": '"f"'}, 100, 200, '"e"', Refusal.CHANGED),
     (200, {"content-length": "200", "content-encoding": "gzip"}, 0, None, None, Refusal.GONE),

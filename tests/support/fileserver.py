@@ -38,6 +38,7 @@ Fault fields (all optional; counts are per path, over GET requests):
 - ``stall_after`` + ``stall_seconds``: send N body bytes, then go silent.
 - ``times``: how many responses the three faults above apply to (default: every response).
 - ``ignore_range``: answer every request 200 with the whole file.
+- ``max_range``: answer a range request with at most N bytes (an honest, short 206).
 - ``wrong_range_offset`` (+ ``offset_shift``): the first K range answers start later than asked
   (Content-Range says so honestly).
 - ``change_etag_after``: after N requests the ETag changes (content stays), so If-Range fails.
@@ -81,6 +82,7 @@ class Fault:
     stall_seconds: float = 30.0
     times: int | None = None
     ignore_range: bool = False
+    max_range: int | None = None
     wrong_range_offset: int = 0
     offset_shift: int = 1000
     change_etag_after: int | None = None
@@ -250,6 +252,8 @@ class _Handler(BaseHTTPRequestHandler):
             shifted = self.state.ranged[path] = self.state.ranged.get(path, 0) + 1
         if shifted <= fault.wrong_range_offset:
             start = min(start + fault.offset_shift, end - 1)
+        if fault.max_range is not None:
+            end = min(end, start + fault.max_range)
         return start, end
 
     def _send_file(self, path: str, data: bytes, fault: Fault, count: int, head: bool) -> None:
