@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from sdsetup import __version__
-from webui import conditioning, loading, samplers
+from webui import conditioning, hires, loading, samplers
 from webui.catalog import (Checkpoint, HashCache, files_under, find_checkpoint, scan_checkpoints,
                            with_hash)
 from webui.configs import PipelineConfig
@@ -353,21 +353,35 @@ class Engine:
         if self.config.inpainting:
             embeds.update(blank_canvas(request.width, request.height))
         device = "cuda" if self.machine.cuda else "cpu"  # MPS generators are not seedable alike
-        self.state.job_count, self.state.sampling_steps = request.n_iter, request.steps
+        upscale = hires.plan(request.width, request.height, request.steps, request.hires,
+                             pixels_only=self.config.inpainting) if request.hires else None
+        if upscale:
+            extra = {**hires.infotext_fields(request.hires, upscale), **extra}
+        passes = 2 if upscale else 1
+        self.state.job_count, self.state.sampling_steps = request.n_iter * passes, request.steps
         images, infotexts, seeds, saved = [], [], [], []
         now = datetime.now()
         for n in range(request.n_iter):
             if self.state.interrupted:
                 break
-            self.state.job_no, self.state.sampling_step = n, 0
+            self.state.job_no, self.state.sampling_step = n * passes, 0
             batch_seeds = [seed + n * request.batch_size + i for i in range(request.batch_size)]
             pipe.scheduler = self._scheduler(choice)
+            latent_first = upscale is not None and upscale.latent_mode is not None
             out = pipe(**embeds, num_inference_steps=request.steps, guidance_scale=request.cfg_scale,
                        width=request.width, height=request.height,
                        num_images_per_prompt=request.batch_size,
                        generator=[torch.Generator(device).manual_seed(s) for s in batch_seeds],
-                       callback_on_step_end=self._on_step, output_type="pil")
-            for image, image_seed in zip(out.images, batch_seeds):
+                       callback_on_step_end=self._on_step,
+                       output_type="latent" if latent_first else "pil")
+            batch = out.images
+            if upscale and not self.state.interrupted:
+                self.state.job_no, self.state.sampling_step = n * passes + 1, 0
+                batch = self._hires_pass(batch, upscale, request, choice, embeds,
+                                         [torch.Generator(device).manual_seed(s) for s in batch_seeds])
+            elif latent_first:  # interrupted before the second pass: still show the first
+                batch = self._decode(batch)
+            for image, image_seed in zip(batch, batch_seeds):
                 text = format_infotext(request.prompt, request.negative_prompt,
                                        {**self._settings(request, choice, image_seed), **extra,
                                         "Version": VERSION})
@@ -380,6 +394,42 @@ class Engine:
         self.state.textinfo = ", ".join(missing) or None
         return Result(images, infotexts, seeds, self._info(request, choice, seeds, infotexts), saved)
 
+    def _decode(self, latents: torch.Tensor) -> list:
+        vae = self.pipe.vae
+        decoded = vae.decode(latents.to(vae.dtype) / vae.config.scaling_factor, return_dict=False)[0]
+        return self.pipe.image_processor.postprocess(decoded.detach(), output_type="pil")
+
+    def _hires_pass(self, first, upscale: hires.HiresPlan, request: Txt2Img,
+                    choice: samplers.Choice, embeds: dict, generators: list) -> list:
+        """Upscale the first pass (latents or pixels) and re-sample it with img2img."""
+        from diffusers import AutoPipelineForImage2Image
+        from PIL import Image
+
+        if upscale.latent_mode:
+            mode, antialias = upscale.latent_mode
+            factor = self.pipe.vae_scale_factor
+            image = torch.nn.functional.interpolate(
+                first, size=(upscale.height // factor, upscale.width // factor), mode=mode,
+                antialias=antialias)
+        else:
+            resample = getattr(Image.Resampling, hires.PIXEL_MODES[upscale.upscaler])
+            image = [im.resize((upscale.width, upscale.height), resample) for im in first]
+        if self.config.inpainting:  # the inpainting pipeline already is an img2img one
+            second = self.pipe
+            canvas = {**embeds, **blank_canvas(upscale.width, upscale.height), "image": image,
+                      "width": upscale.width, "height": upscale.height}
+            embeds = {k: v for k, v in canvas.items() if k != "strength"}
+        else:
+            second = AutoPipelineForImage2Image.from_pipe(self.pipe)
+            embeds = {**embeds, "image": image}
+        second.set_progress_bar_config(disable=True)
+        second.scheduler = self._scheduler(choice)
+        self.state.sampling_steps = max(1, int(upscale.steps * request.hires.denoising))
+        return second(**embeds, strength=request.hires.denoising, num_inference_steps=upscale.steps,
+                      guidance_scale=request.cfg_scale, num_images_per_prompt=request.batch_size,
+                      generator=generators, callback_on_step_end=self._on_step,
+                      output_type="pil").images
+
     def _settings(self, request: Txt2Img, choice: samplers.Choice, seed: int) -> dict:
         ck = self.current
         return {"Steps": request.steps, "Sampler": choice.sampler.name,
@@ -387,6 +437,7 @@ class Engine:
                 "Seed": seed, "Size": f"{request.width}x{request.height}",
                 "Model hash": ck.shorthash if ck else None, "Model": ck.stem if ck else None,
                 "VAE hash": self._vae_hash(), "VAE": self.vae_file.stem if self.vae_file else None,
+                "Denoising strength": request.hires.denoising if request.hires else None,
                 "Clip skip": request.clip_skip if request.clip_skip > 1 else None}
 
     def _vae_hash(self) -> str | None:
@@ -408,7 +459,8 @@ class Engine:
             "sd_model_name": ck.stem if ck else None, "sd_model_hash": ck.shorthash if ck else None,
             "sd_vae_name": self.vae_file.stem if self.vae_file else None,
             "sd_vae_hash": self._vae_hash(), "seed_resize_from_w": -1,
-            "seed_resize_from_h": -1, "denoising_strength": None,
+            "seed_resize_from_h": -1,
+            "denoising_strength": request.hires.denoising if request.hires else None,
             "extra_generation_params": {"Schedule type": choice.schedule_label} if choice.schedule_label else {},
             "index_of_first_image": 0, "infotexts": infotexts, "styles": [],
             "job_timestamp": self.state.job_timestamp, "clip_skip": request.clip_skip,

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from webui.errors import RequestError
+from webui.hires import Hires
 
 MAX_SEED = 4294967294
 LIMITS = {"steps": (1, 150), "width": (64, 2048), "height": (64, 2048), "batch_size": (1, 8),
-          "n_iter": (1, 100), "cfg_scale": (0.0, 30.0), "clip_skip": (1, 12)}
+          "n_iter": (1, 100), "cfg_scale": (0.0, 30.0), "clip_skip": (1, 12),
+          "hr_scale": (1.0, 4.0), "hr_second_pass_steps": (0, 150), "denoising_strength": (0.0, 1.0),
+          "hr_resize_x": (0, 4096), "hr_resize_y": (0, 4096)}
 
 # A1111's API defaults (a1111-compat.md §3), which differ from its UI's.
 DEFAULTS: dict[str, Any] = {
@@ -25,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "cfg_scale": 7.0, "width": 512, "height": 512, "batch_size": 1, "n_iter": 1,
     "send_images": True, "save_images": False, "override_settings": {},
     "override_settings_restore_afterwards": True, "alwayson_scripts": {},
+    "enable_hr": False, "hr_scale": 2.0, "hr_upscaler": "Latent", "hr_second_pass_steps": 0,
+    "denoising_strength": 0.7, "hr_resize_x": 0, "hr_resize_y": 0,
 }
 
 
@@ -47,9 +52,7 @@ class Txt2Img:
     send_images: bool = True
     save_images: bool = False
     ignored_scripts: tuple[str, ...] = field(default=())
-
-    def with_seed(self, seed: int) -> Txt2Img:
-        return Txt2Img(**{**asdict(self), "seed": seed})
+    hires: Hires | None = None      # enable_hr and its hr_* fields
 
 
 def _int(name: str, value: Any) -> int:
@@ -100,6 +103,21 @@ def _overrides(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return overrides
 
 
+def _hires(get: Mapping[str, Any]) -> Hires | None:
+    if not get["enable_hr"]:
+        return None
+    return Hires(
+        scale=_in_range("hr_scale", _float("hr_scale", get["hr_scale"])),
+        upscaler=_str("hr_upscaler", get["hr_upscaler"]) or "Latent",
+        steps=int(_in_range("hr_second_pass_steps",
+                            _int("hr_second_pass_steps", get["hr_second_pass_steps"]))),
+        denoising=_in_range("denoising_strength",
+                            _float("denoising_strength", get["denoising_strength"])),
+        resize_x=int(_in_range("hr_resize_x", _int("hr_resize_x", get["hr_resize_x"]))),
+        resize_y=int(_in_range("hr_resize_y", _int("hr_resize_y", get["hr_resize_y"]))),
+    )
+
+
 def parse_txt2img(body: Any, default_clip_skip: int = 1) -> Txt2Img:
     """Validate an A1111 txt2img body (a JSON object) into a :class:`Txt2Img`."""
     if not isinstance(body, Mapping):
@@ -129,6 +147,7 @@ def parse_txt2img(body: Any, default_clip_skip: int = 1) -> Txt2Img:
         send_images=bool(get["send_images"]),
         save_images=bool(get["save_images"]),
         ignored_scripts=tuple(sorted(scripts)) if isinstance(scripts, Mapping) else (),
+        hires=_hires(get),
     )
 
 

@@ -20,6 +20,7 @@ from sdsetup.i18n import t
 from webui import samplers
 from webui.engine import VAE_AUTOMATIC, VAE_NONE, Engine
 from webui.errors import WebuiError
+from webui.hires import LATENT_MODES, PIXEL_MODES
 from webui.infotext import parse_infotext
 from webui.params import LIMITS, parse_txt2img
 from webui.outputs import read_parameters
@@ -84,12 +85,15 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         yield "\n".join([*lines[-_LOG_LINES:], ending]).strip()
 
     def generate(title, vae, prompt, negative, sampler, schedule, steps, cfg, width, height, seed,
-                 batch_size, batch_count, clip_skip):
+                 batch_size, batch_count, clip_skip, enable_hr, hr_upscaler, hr_scale, hr_steps,
+                 denoising):
         try:
             request = parse_txt2img({
                 "prompt": prompt, "negative_prompt": negative, "sampler_name": sampler,
                 "scheduler": schedule, "steps": steps, "cfg_scale": cfg, "width": width,
                 "height": height, "seed": seed, "batch_size": batch_size, "n_iter": batch_count,
+                "enable_hr": enable_hr, "hr_upscaler": hr_upscaler, "hr_scale": hr_scale,
+                "hr_second_pass_steps": hr_steps, "denoising_strength": denoising,
                 "override_settings": {"sd_model_checkpoint": title, "sd_vae": vae,
                                       "CLIP_stop_at_last_layers": clip_skip}})
         except WebuiError as err:
@@ -165,6 +169,18 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                         batch_count = gr.Slider(1, 16, value=1, step=1, label=tr("run.ui_batch_count"))
                         clip_skip = gr.Slider(*LIMITS["clip_skip"], value=1, step=1,
                                               label=tr("run.ui_clip_skip"))
+                    with gr.Accordion(tr("run.ui_hires"), open=False):
+                        with gr.Row():
+                            enable_hr = gr.Checkbox(False, label=tr("run.ui_hires_enable"))
+                            hr_upscaler = gr.Dropdown([*LATENT_MODES, *PIXEL_MODES], value="Latent",
+                                                      label=tr("run.ui_hires_upscaler"))
+                        with gr.Row():
+                            hr_scale = gr.Slider(*LIMITS["hr_scale"], value=2, step=0.05,
+                                                 label=tr("run.ui_hires_scale"))
+                            hr_steps = gr.Slider(*LIMITS["hr_second_pass_steps"], value=0, step=1,
+                                                 label=tr("run.ui_hires_steps"))
+                            denoising = gr.Slider(*LIMITS["denoising_strength"], value=0.7, step=0.01,
+                                                  label=tr("run.ui_denoising"))
                 with gr.Column(scale=2):
                     with gr.Row():
                         go = gr.Button(tr("run.ui_generate"), variant="primary", elem_id="generate")
@@ -183,7 +199,8 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         model.change(switch, inputs=model, outputs=status, api_name=False)
         download_button.click(download, inputs=url, outputs=download_log, api_name="download_model")
         go.click(generate, inputs=[model, vae, prompt, negative, sampler, schedule, steps, cfg, width,
-                                   height, seed, batch_size, batch_count, clip_skip],
+                                   height, seed, batch_size, batch_count, clip_skip, enable_hr,
+                                   hr_upscaler, hr_scale, hr_steps, denoising],
                  outputs=[gallery, info, status], api_name="txt2img")
         stop.click(engine.interrupt, api_name=False)
         upload.change(png_info, inputs=upload, outputs=[png_text, png_fields], api_name="png_info")

@@ -39,9 +39,10 @@ def test_gradio_client_calls_the_page_function(server):
     client = Client(server.url, verbose=False)
     gallery, info, status = client.predict(
         None, "Automatic", "a cat", "", "Euler", "Automatic", 2, 7, 64, 64, 5, 1, 1, 1,
-        api_name="/txt2img")
+        True, "Latent", 1.5, 2, 0.6, api_name="/txt2img")
     assert len(gallery) == 1 and info.startswith("a cat\nSteps: 2, Sampler: Euler")
-    assert Image.open(gallery[0]["image"]).size == (64, 64)
+    assert "Denoising strength: 0.6, Hires upscale: 1.5, Hires steps: 2, Hires upscaler: Latent" in info
+    assert Image.open(gallery[0]["image"]).size == (96, 96)
 
 
 @pytest.fixture(params=["en", "zh_CN"])
@@ -65,7 +66,7 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(running.url, wait_until="networkidle")
+            page.goto(running.url, wait_until="networkidle", timeout=60_000)
             page.locator("#prompt textarea").fill("a red apple")
             for slider, value in (("steps", "2"), ("width", "64"), ("height", "64")):
                 box = page.locator(f"#{slider} input[type=number]")
@@ -74,7 +75,7 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
             page.get_by_role("button", name=button, exact=True).click()
             image = page.locator("#gallery img").first
             try:
-                image.wait_for(state="visible", timeout=60_000)
+                image.wait_for(state="visible", timeout=120_000)
             finally:
                 page.screenshot(path=str(SCREENSHOTS / f"ui-{lang}.png") if SCREENSHOTS.is_dir()
                                 else str(tmp_path / "ui.png"), full_page=True)

@@ -226,3 +226,27 @@ def test_same_stem_yaml_decides_v_prediction(tiny_checkpoints, tmp_path):
     assert pipe.scheduler.config.prediction_type == "v_prediction"
     plain, _ = load_pipeline(tiny_checkpoints["tiny"], FP32)
     assert plain.scheduler.config.prediction_type == "epsilon"
+
+
+@pytest.mark.parametrize("upscaler, used", [("Latent", "Latent"), ("Latent (bicubic antialiased)",
+                                             "Latent (bicubic antialiased)"),
+                                            ("Lanczos", "Lanczos"), ("R-ESRGAN 4x+", "Latent")])
+def test_hires_fix_upscales_and_records_a1111_fields(engine, upscaler, used):
+    result = engine.txt2img(small("a cat", enable_hr=True, hr_scale=2, hr_upscaler=upscaler,
+                                  denoising_strength=0.5, hr_second_pass_steps=2), save=False)
+    assert result.images[0].size == (128, 128)
+    assert ("Size: 64x64, Model hash: " in result.infotexts[0]
+            and f"Denoising strength: 0.5, Hires upscale: 2.0, Hires steps: 2, Hires upscaler: {used}, "
+            in result.infotexts[0])
+    assert result.info["denoising_strength"] == 0.5
+
+
+def test_hires_fix_on_sdxl_and_inpainting_layouts(tmp_path):
+    import ldm
+
+    for name, options in (("xl", {"sdxl": True}), ("inpaint", {"in_channels": 9})):
+        paths = make_paths(tmp_path / name)
+        ldm.write_checkpoint(paths.checkpoints / f"{name}.safetensors", **options)
+        result = Engine(paths, CPU, Options()).txt2img(
+            small("a cat", enable_hr=True, hr_resize_x=96, denoising_strength=0.6), save=False)
+        assert result.images[0].size == (96, 96) and "Hires resize: 96x0" in result.infotexts[0]

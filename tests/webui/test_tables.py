@@ -147,3 +147,36 @@ def test_hash_cache_peeks_without_reading_and_follows_changes(tmp_path):
     assert cache.get(model, "autov3")[:12] == "054edec1d021"  # civitai.md §4 test vector
     model.write_bytes(b"changed")
     assert cache.peek(model) is None
+
+
+@pytest.mark.parametrize("hires, size", [
+    ({"scale": 2.0}, (1024, 1536)), ({"scale": 1.5}, (768, 1152)),
+    ({"resize_x": 1000}, (1000, 1496)), ({"resize_y": 1000}, (664, 1000)),
+    ({"resize_x": 700, "resize_y": 900}, (696, 896)),
+])
+def test_hires_target_size(hires, size):
+    from webui.hires import Hires, target_size
+
+    assert target_size(512, 768, Hires(**hires)) == size
+
+
+@pytest.mark.parametrize("hires, steps, upscaler, latent", [
+    ({"denoising": 0.5}, 40, "Latent", ("bilinear", False)),          # all 20 run: int(20/0.5)·0.5
+    ({"denoising": 0.7, "steps": 10}, 14, "Latent", ("bilinear", False)),
+    ({"upscaler": "Latent (nearest-exact)"}, 28, "Latent (nearest-exact)", ("nearest-exact", False)),
+    ({"upscaler": "Nearest"}, 28, "Nearest", None),
+    ({"upscaler": "4x-UltraSharp"}, 28, "Latent", ("bilinear", False)),
+])
+def test_hires_plan(hires, steps, upscaler, latent):
+    from webui.hires import Hires, plan
+
+    got = plan(512, 512, 20, Hires(**hires))
+    assert (got.steps, got.upscaler, got.latent_mode) == (steps, upscaler, latent)
+    assert plan(512, 512, 20, Hires(**hires), pixels_only=True).latent_mode is None
+
+
+def test_hires_fields_validated_only_when_enabled():
+    assert parse_txt2img({"hr_scale": "nonsense"}).hires is None  # webuiapi always sends hr_* keys
+    with pytest.raises(RequestError) as err:
+        parse_txt2img({"enable_hr": True, "denoising_strength": 1.5})
+    assert err.value.field == "denoising_strength"
