@@ -20,6 +20,7 @@ Prints one Markdown table row per measurement.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -125,18 +126,16 @@ def serve(tree: Path, rate: int | None):
         server.server_close()
 
 
-def timed(command: list[str], env: dict[str, str]) -> float:
+def sdsetup_install(home: Path, mirror: str, installer: str) -> tuple[float, dict[str, float]]:
+    """Wall time of one ``sdsetup install``, and the phases it reports."""
+    env = dict(os.environ, SDSETUP_HOME=str(home), SDSETUP_LANG="en")
+    command = [sys.executable, "-m", "sdsetup", "install", "--mirror", mirror, "--variant", "cpu",
+               "--installer", installer, "--json"]
     started = time.monotonic()
-    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
-    return time.monotonic() - started
-
-
-def sdsetup_install(home: Path, mirror: str, installer: str) -> float:
-    env = dict(os.environ, SDSETUP_HOME=str(home), SDSETUP_LANG="en")
-    return timed([sys.executable, "-m", "sdsetup", "install", "--mirror", mirror, "--variant", "cpu",
-                  "--installer", installer], env)
+    return time.monotonic() - started, json.loads(done.stdout)["timings"]
 
 
 def pip_install(folder: Path, mirror: str, req: Path) -> float:
@@ -169,14 +168,17 @@ def main() -> int:
             cases = {f"sdsetup install, cold ({name})": name for name in installers}
             results: dict[str, list[float]] = {name: [] for name in [*cases, "pip install -r lock, cold",
                                                                        "sdsetup install, warm re-run"]}
+            phases: dict[str, list[dict[str, float]]] = {label: [] for label in cases}
             for run in range(args.runs):
                 homes = []
                 for label, installer in cases.items():
                     home = work / f"home-{installer}-{run}"
-                    results[label].append(sdsetup_install(home, mirror, installer))
+                    wall, timings = sdsetup_install(home, mirror, installer)
+                    results[label].append(wall)
+                    phases[label].append(timings)
                     homes.append(home)
                 results["pip install -r lock, cold"].append(pip_install(work / f"pip-{run}", mirror, req))
-                results["sdsetup install, warm re-run"].append(sdsetup_install(homes[0], mirror, "auto"))
+                results["sdsetup install, warm re-run"].append(sdsetup_install(homes[0], mirror, "auto")[0])
                 for home in homes[1:]:
                     shutil.rmtree(home, ignore_errors=True)
             for label, times in results.items():
@@ -186,6 +188,12 @@ def main() -> int:
         print(f"{exported.files} wheels, {exported.size / 1e6:.0f} MB, loopback mirror, {rate}\n")
         print("| case | median | runs |\n|---|---|---|")
         print("\n".join(rows))
+        names = ["plan", "download", "venv", "install", "prove"]
+        print("\n| sdsetup phases (median s) | " + " | ".join(names) + " |")
+        print("|---" * (len(names) + 1) + "|")
+        for label, runs in phases.items():
+            print(f"| {label} | " + " | ".join(
+                f"{statistics.median(r.get(n, 0.0) for r in runs):.1f}" for n in names) + " |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
