@@ -245,7 +245,7 @@ def test_trickling_mirror_is_dropped_for_a_faster_one(tmp_path, data, final_path
         _get(slow, dest, slow.url("/f.bin"), fast.url("/f.bin"), connections=1,
              sha256=sha(data))
         # At 4 KiB/s the slow mirror alone would need 100 s.
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 20
         assert len(slow.requests) == 1
 
 

@@ -67,7 +67,7 @@ def test_a_slow_piece_is_split_again(tmp_path, final_paths):
         fetch(DownloadItem((slow.url("/big.bin"), fast.url("/big.bin")), dest, sha256=sha(data)),
               connections=2, progress=False, tuning=QUICK)
         # Half the file on the slow mirror alone would take 8 s.
-        assert time.monotonic() - started < 4
+        assert time.monotonic() - started < 6
         assert fast.bytes_sent["/big.bin"] > 3 * MIB
 
 
