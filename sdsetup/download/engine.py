@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import random
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -77,7 +79,9 @@ def _fetch_one(item: DownloadItem, cache_dir: Path | None, connections: int | No
     dest.parent.mkdir(parents=True, exist_ok=True)
     if _ready(item, cache_dir):
         return dest
-    with locked(dest, tuning.lock_poll):
+    waiting = functools.partial(print, t("download.waiting", dest=str(dest)), file=sys.stderr)
+    with locked(dest, tuning.lock_poll, tuning.lock_notice, waiting,
+                remove_after=item.expected_sha256 is not None):
         # Another process may have finished it while we waited for the lock.
         if _ready(item, cache_dir):
             return dest

@@ -71,4 +71,5 @@ class Tuning:
     bench_seconds: float = 60.0
     save_interval: float = 0.5
     lock_poll: float = 0.2
+    lock_notice: float = 10.0  # while another process fetches the same file, say so this often
     max_redirects: int = 10

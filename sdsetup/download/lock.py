@@ -10,7 +10,7 @@ import errno
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -36,23 +36,31 @@ def _try_lock(fd: int) -> bool:
 
 
 @contextmanager
-def locked(dest: Path, poll: float) -> Iterator[None]:
+def locked(dest: Path, poll: float, notice: float, on_wait: Callable[[], None],
+           remove_after: bool) -> Iterator[None]:
     """Hold ``<dest>.lock`` for the duration; polls so Ctrl-C stays responsive while waiting.
 
-    After a success the lock file is removed, so model folders are not littered with them: a
-    process still waiting on the old file then finds the destination done and leaves it alone.
+    ``on_wait`` is called every ``notice`` seconds spent waiting, so a person knows why nothing
+    moves. With ``remove_after`` the lock file is removed after a success, so model folders are
+    not littered: that is only safe when the file's hash was checked, because a process still
+    waiting on the removed file and one starting afresh no longer exclude each other.
     """
     path = dest.with_name(dest.name + ".lock")
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
     try:
+        next_notice = time.monotonic() + notice
         while True:
             try:
                 if _try_lock(fd):
                     break
             except OSError:
                 break  # locking unsupported here: proceed, the hash check keeps us correct
+            if time.monotonic() >= next_notice:
+                on_wait()
+                next_notice += notice
             time.sleep(poll)
         yield
-        path.unlink(missing_ok=True)
+        if remove_after:
+            path.unlink(missing_ok=True)
     finally:
         os.close(fd)  # closing releases flock and msvcrt locks alike

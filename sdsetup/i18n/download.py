@@ -36,6 +36,7 @@ EN: dict[str, str] = {
     "stops at 4 GiB); the partial download is kept",
     "download.hint_too_large": "save to a folder on an NTFS, exFAT or ext4 disk, e.g. with --home "
     "or -o",
+    "download.waiting": "waiting: another sdsetup process is downloading {dest}",
     "download.hint_retry": "check the network and proxy with `sdsetup doctor`, then run the same "
     "command again: it continues where it stopped",
     "download.hint_hash": "check the expected sha256, or try another mirror: sdsetup mirrors",
@@ -86,6 +87,7 @@ ZH: dict[str, str] = {
     "download.too_large": "{path} 所在的文件系统无法存放 {size} 字节的文件（FAT32 上限为 4 GiB）；"
     "已下载的部分会保留",
     "download.hint_too_large": "请保存到 NTFS、exFAT 或 ext4 磁盘上的目录，例如使用 --home 或 -o",
+    "download.waiting": "等待中：另一个 sdsetup 进程正在下载 {dest}",
     "download.hint_retry": "用 `sdsetup doctor` 检查网络和代理设置，然后再次运行同一命令，会从断点继续",
     "download.hint_hash": "核对期望的 sha256，或换一个镜像：sdsetup mirrors",
     "download.hint_disk": "清理一些磁盘空间（或用 --home 指向更大的磁盘），然后再次运行同一命令",

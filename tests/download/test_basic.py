@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sdsetup.download import DownloadItem, HashMismatch, fetch
@@ -46,3 +48,30 @@ def test_cache_serves_a_second_copy_without_network(server, tmp_path, final_path
           cache_dir=cache, progress=False, tuning=QUICK)
     assert other.read_bytes() == data and len(server.requests) == served
     assert (cache / "sha256" / sha(data)[:2] / sha(data)).read_bytes() == data
+
+
+def test_waiting_for_another_process_is_announced(server, tmp_path, final_paths, capsys):
+    import dataclasses
+    import threading
+
+    from sdsetup.download.lock import locked
+
+    data = payload(100_000)
+    server.files["/a.bin"] = data
+    dest = final_paths.watch(tmp_path / "a.bin", data)
+    tuning = dataclasses.replace(QUICK, lock_notice=0.1)
+    release = threading.Event()
+
+    def other_process():
+        with locked(dest, 0.01, 10.0, lambda: None, remove_after=False):
+            release.wait(5)
+
+    holder = threading.Thread(target=other_process)
+    holder.start()
+    time.sleep(0.1)
+    threading.Timer(0.5, release.set).start()
+    fetch(DownloadItem((server.url("/a.bin"),), dest), progress=False, tuning=tuning)
+    holder.join()
+    assert "another sdsetup process is downloading" in capsys.readouterr().err
+    # Without a hash to rest on, the lock file stays: removing it could let two runs overlap.
+    assert dest.read_bytes() == data and (tmp_path / "a.bin.lock").exists()
