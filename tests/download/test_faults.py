@@ -280,3 +280,15 @@ def test_short_206_answers_are_continued(server, data, dest):
     _get(server, dest, sha256=sha(data))
     assert _ranges(server) == ["bytes=0-", "bytes=100000-399999", "bytes=200000-399999",
                                "bytes=300000-399999"]
+
+
+def test_socks_proxy_from_all_proxy_is_used(monkeypatch, server, data, dest):
+    from tests.support.socksproxy import SocksProxy
+
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with SocksProxy() as proxy:
+        monkeypatch.setenv("ALL_PROXY", proxy.url)
+        _get(server, dest, sha256=sha(data))
+    assert dest.read_bytes() == data
+    assert proxy.connections and proxy.connections[0][1] == int(server.base.rsplit(":", 1)[1])
