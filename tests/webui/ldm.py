@@ -60,14 +60,12 @@ def vae_to_ldm(state: dict, blocks: int) -> dict:
     out = {}
     for key, value in state.items():
         new = key
-        if m := re.match(r"encoder\.down_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
-            new = f"encoder.down.{m[1]}.block.{m[2]}.{_vae_resnet(m[3])}"
-        elif m := re.match(r"encoder\.down_blocks\.(\d+)\.downsamplers\.0\.(.*)", key):
-            new = f"encoder.down.{m[1]}.downsample.{m[2]}"
-        elif m := re.match(r"decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)", key):
-            new = f"decoder.up.{blocks - 1 - int(m[1])}.block.{m[2]}.{_vae_resnet(m[3])}"
-        elif m := re.match(r"decoder\.up_blocks\.(\d+)\.upsamplers\.0\.(.*)", key):
-            new = f"decoder.up.{blocks - 1 - int(m[1])}.upsample.{m[2]}"
+        if m := re.match(r"(encoder|decoder)\.(?:down|up)_blocks\.(\d+)\.(.*)", key):
+            # LDM numbers the decoder's levels from the bottom, diffusers from the top.
+            level = int(m[2]) if m[1] == "encoder" else blocks - 1 - int(m[2])
+            rest = re.sub(r"^resnets\.(\d+)\.", r"block.\1.", m[3])
+            rest = re.sub(r"^(down|up)samplers\.0\.", r"\1sample.", rest)
+            new = f"{m[1]}.{'down' if m[1] == 'encoder' else 'up'}.{level}.{_vae_resnet(rest)}"
         elif m := re.match(r"(encoder|decoder)\.mid_block\.resnets\.(\d+)\.(.*)", key):
             new = f"{m[1]}.mid.block_{int(m[2]) + 1}.{_vae_resnet(m[3])}"
         elif m := re.match(r"(encoder|decoder)\.mid_block\.attentions\.0\.(.*)\.(weight|bias)", key):
