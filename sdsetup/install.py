@@ -301,11 +301,13 @@ def planned_wheelhouse(home: Home, files: Iterable[Path]) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_installer(home: Home, request: Request, python: Path, wheels: Path, requirements: Path) -> str:
+def run_installer(home: Home, request: Request, python: Path, wheels: Path, requirements: Path,
+                  say: Callable[[str], None]) -> str:
     uv = find_uv() if request.installer in ("auto", "uv") else None
     if request.installer == "uv" and not uv:
         raise InstallError("install.no_uv", hint="install.hint_no_uv")
     installer = "uv" if uv else "pip"
+    say(t("install.installing", installer=installer))
     command = installer_command(installer, python, wheels, requirements, uv, home.cache_dir / "uv")
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
@@ -362,6 +364,7 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
         say(t("install.tofu", file=prepared.torch.file, sha256=torch_sha,
               record=str(home.root / lockfile.TOFU_FILE)))
     mark = time.monotonic()
+    say(t("install.building", env=str(home.env_dir), python=prepared.target.version_text))
     with venv.Swap(home.env_dir):
         venv.create(prepared.target, home.env_dir)
         requirements = home.env_dir / "sdsetup-requirements.txt"
@@ -369,9 +372,10 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
         timings["venv"] = round(time.monotonic() - mark, 2)
         mark = time.monotonic()
         with planned_wheelhouse(home, paths.values()) as wheelhouse:
-            installer = run_installer(home, request, python, wheelhouse, requirements)
+            installer = run_installer(home, request, python, wheelhouse, requirements, say)
         timings["install"] = round(time.monotonic() - mark, 2)
         mark = time.monotonic()
+        say(t("install.proving", device=prepared.device))
         report = prove(python, prepared)
         timings["prove"] = round(time.monotonic() - mark, 2)
         venv.write_state(home.env_dir, wanted)

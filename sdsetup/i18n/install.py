@@ -73,6 +73,10 @@ EN: dict[str, str] = {
     "install.lazy_miss": "mirror {mirror} does not have torch cached yet and sends it on to {host}: "
     "counted as a miss, downloading through the redirect",
     "install.plan_summary": "{count} files to verify ({size} with known sizes) from: {mirrors}",
+    "install.building": "building the env at {env} with Python {python} (the old one is kept "
+    "until the new one works)",
+    "install.installing": "installing the verified wheels offline with {installer}",
+    "install.proving": "proving torch on {device}: import, a random tensor, a matrix product",
     "install.tofu": "no published sha256 for {file}; trusting this first verified download "
     "(sha256 {sha256}) and recording it in {record}",
     "install.not_in_lock": "{file} has sha256 {actual}, which the lock does not allow; refused",
@@ -196,6 +200,9 @@ ZH: dict[str, str] = {
     "install.rebuilding": "环境与锁定文件一致，但其中的 torch 无法工作（{why}）；正在重新构建",
     "install.lazy_miss": "镜像 {mirror} 尚未缓存 torch，把请求转给了 {host}：记为一次未命中，将通过重定向继续下载",
     "install.plan_summary": "共 {count} 个文件需要校验（已知大小合计 {size}），来源：{mirrors}",
+    "install.building": "正在用 Python {python} 在 {env} 构建环境（新环境可用之前保留旧环境）",
+    "install.installing": "正在用 {installer} 离线安装已校验的轮子",
+    "install.proving": "正在 {device} 上验证 torch：导入、随机张量、矩阵乘法",
     "install.tofu": "{file} 没有公开的 sha256；信任这次首个校验完整的下载（sha256 {sha256}），并记录在 {record}",
     "install.not_in_lock": "{file} 的 sha256 为 {actual}，不在锁定文件允许的范围内，已拒绝",
     "install.local_missing": "本地镜像 {mirrors} 中没有 {file}",
