@@ -201,7 +201,9 @@ class _Job:
     def _resume_point(self) -> tuple[int | None, tuple[tuple[int, int], ...]]:
         saved = partstate.load(self.item.dest)
         part_size = self.part.stat().st_size if self.part.exists() else None
-        if not partstate.usable(saved, self.item.size, self.item.expected_sha256, part_size):
+        urls = {redact_url(m.source.url) for m in self.pool.mirrors}
+        if not partstate.usable(saved, self.item.size, self.item.expected_sha256, urls,
+                                part_size):
             partstate.discard(self.item.dest)
             return self.item.size, ()
         assert saved is not None

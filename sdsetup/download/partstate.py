@@ -57,12 +57,19 @@ def encode(state: PartState) -> str:
     return json.dumps({"version": _VERSION, **asdict(state)})
 
 
-def usable(state: PartState | None, size: int | None, sha256: str | None,
+def usable(state: PartState | None, size: int | None, sha256: str | None, urls: set[str],
            part_size: int | None) -> bool:
-    """Whether a saved state may seed this job: same file, and the part still holds its bytes."""
+    """Whether a saved state may seed this job: same file, and the part still holds its bytes.
+
+    The same file means the same expected sha256, or else the part came from one of this job's
+    (redacted) URLs: another file saved to the same path must not be resumed into.
+    """
     if state is None or part_size is None or state.size is None:
         return False
-    if sha256 and state.sha256 and sha256 != state.sha256:
+    if sha256 and state.sha256:
+        if sha256 != state.sha256:
+            return False
+    elif state.url not in urls:
         return False
     if size is not None and size != state.size:
         return False

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from sdsetup.download import DownloadItem, HashMismatch, fetch
+from sdsetup.download import DownloadItem, HashMismatch, fetch, partstate, redact_url
+from sdsetup.download.partstate import PartState
 from tests.download.helpers import QUICK, payload, sha
 
 
@@ -75,3 +76,27 @@ def test_waiting_for_another_process_is_announced(server, tmp_path, final_paths,
     assert "another sdsetup process is downloading" in capsys.readouterr().err
     # Without a hash to rest on, the lock file stays: removing it could let two runs overlap.
     assert dest.read_bytes() == data and (tmp_path / "a.bin.lock").exists()
+
+
+def test_a_part_of_another_file_is_not_resumed_into(server, tmp_path, final_paths):
+    first, second = payload(300_000, seed=1), payload(300_000, seed=2)
+    server.files["/two.bin"] = second
+    dest = final_paths.watch(tmp_path / "x.bin", second)
+    # What a killed download of another URL to the same path leaves behind.
+    (tmp_path / "x.bin.part").write_bytes(first[:100_000] + bytes(200_000))
+    partstate.save(dest, PartState(redact_url(server.url("/one.bin")), 300_000, None, None,
+                                   None, ((0, 100_000),)))
+    fetch(DownloadItem((server.url("/two.bin"),), dest), progress=False, tuning=QUICK)
+    assert dest.read_bytes() == second
+    assert server.requests_for("/two.bin")[0].headers["range"] == "bytes=0-"
+
+
+def test_a_part_of_the_same_url_is_resumed(server, tmp_path, final_paths):
+    data = server.files["/one.bin"] = payload(300_000)
+    dest = final_paths.watch(tmp_path / "x.bin", data)
+    (tmp_path / "x.bin.part").write_bytes(data[:100_000] + bytes(200_000))
+    partstate.save(dest, PartState(redact_url(server.url("/one.bin")), 300_000, None, None,
+                                   None, ((0, 100_000),)))
+    fetch(DownloadItem((server.url("/one.bin"),), dest, sha256=sha(data)), progress=False,
+          tuning=QUICK)
+    assert server.requests_for("/one.bin")[0].headers["range"] == "bytes=100000-299999"

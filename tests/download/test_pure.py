@@ -134,11 +134,14 @@ STATE = PartState("https://h/f", 100, "ab", '"e"', "https://h/f", ((0, 10), (50,
 def test_sidecar_round_trip_and_trust():
     assert decode(encode(STATE)) == STATE
     assert decode("{not json") is None and decode('{"version": 99}') is None
-    assert usable(STATE, 100, "ab", 100)
-    assert not usable(STATE, 101, "ab", 100)        # another size
-    assert not usable(STATE, None, "cd", 100)       # another file
-    assert not usable(STATE, None, None, 40)        # the part lost bytes the sidecar claims
-    assert not usable(None, None, None, 100)
+    here, elsewhere = {"https://h/f"}, {"https://other/g"}
+    assert usable(STATE, 100, "ab", elsewhere, 100)  # same hash: any mirror may continue it
+    assert usable(STATE, None, None, here, 100)
+    assert not usable(STATE, None, None, elsewhere, 100)  # another URL, nothing to compare
+    assert not usable(STATE, 101, "ab", here, 100)   # another size
+    assert not usable(STATE, None, "cd", here, 100)  # another file
+    assert not usable(STATE, None, None, here, 40)   # the part lost bytes the sidecar claims
+    assert not usable(None, None, None, here, 100)
 
 
 def test_idle_connection_splits_the_largest_piece():
