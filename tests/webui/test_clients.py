@@ -66,6 +66,8 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(running.url, wait_until="networkidle", timeout=60_000)
             page.locator("#prompt textarea").fill("a red apple")
             for slider, value in (("steps", "2"), ("width", "64"), ("height", "64")):
@@ -80,6 +82,8 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
                 page.screenshot(path=str(SCREENSHOTS / f"ui-{lang}.png") if SCREENSHOTS.is_dir()
                                 else str(tmp_path / "ui.png"), full_page=True)
             assert image.evaluate("img => img.naturalWidth") == 64
+            # Nothing from outside hosts: the page must load fully behind a firewall.
+            assert [u for u in requested if not u.startswith((running.url, "data:", "blob:"))] == []
             assert "Steps: 2" in page.locator("textarea").last.input_value()
         finally:
             browser.close()

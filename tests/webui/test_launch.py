@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -107,3 +108,59 @@ def test_ui_runs_from_an_env_without_sdsetup_installed(tmp_path, tiny_checkpoint
         assert httpx.get(server.api("sd-models"), timeout=10).json()[0]["model_name"] == "tiny"
     finally:
         stop_server(server)
+
+
+AUDIT_HOOK = '''
+import os, sys
+
+_LOG = os.environ["SDSETUP_TEST_NET_LOG"]
+_LOCAL = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "", None}
+
+
+def _host(address):
+    return address[0] if isinstance(address, tuple) else address
+
+
+def _audit(event, args):
+    if event == "socket.getaddrinfo" and args[0] not in _LOCAL:
+        host = args[0].decode() if isinstance(args[0], bytes) else args[0]
+    elif event == "socket.connect" and isinstance(args[1], tuple) and _host(args[1]) not in _LOCAL:
+        host = _host(args[1])
+    else:
+        return
+    with open(_LOG, "a") as log:
+        log.write(f"{os.getpid()} {event} {host}\\n")
+
+
+sys.addaudithook(_audit)
+'''
+
+
+def test_no_outside_host_is_contacted_at_start_or_generation(tmp_path, tiny_checkpoints):
+    """Every process's DNS lookups and connects are audited; only loopback may appear."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(AUDIT_HOOK)
+    log = tmp_path / "net.log"
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hooks), os.environ.get("PYTHONPATH")]))
+    os.environ["SDSETUP_TEST_NET_LOG"] = str(log)
+    try:
+        # The hook itself must see a lookup, or an empty log would prove nothing.
+        subprocess.run([sys.executable, "-c", "import socket\ntry:\n socket.getaddrinfo("
+                        "'example.invalid', 80)\nexcept OSError:\n pass"], check=True)
+        assert "getaddrinfo example.invalid" in log.read_text()
+        log.unlink()
+        server = start_server(tmp_path / "home", [tiny_checkpoints["tiny"]])
+    finally:
+        os.environ.pop("SDSETUP_TEST_NET_LOG")
+        os.environ["PYTHONPATH"] = os.environ["PYTHONPATH"].replace(str(hooks), "").strip(os.pathsep)
+        if not os.environ["PYTHONPATH"]:
+            del os.environ["PYTHONPATH"]
+    try:
+        assert httpx.get(server.url, timeout=30).status_code == 200
+        made = httpx.post(server.api("txt2img"), json={"prompt": "x", "steps": 2, "width": 64,
+                                                       "height": 64}, timeout=60)
+        assert made.status_code == 200
+    finally:
+        stop_server(server)
+    assert not log.exists() or log.read_text() == ""
