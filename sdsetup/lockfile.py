@@ -1,4 +1,5 @@
-"""The pinned, hashed sets the managed env is built from (``lockfiles/`` in the repository).
+"""The pinned, hashed sets the managed env is built from (``sdsetup/data/lockfiles``, which the
+repository's top-level ``lockfiles/`` links to).
 
 ``webui-<platform>-cp3XX.txt`` pin everything but torch (pip-compile's ``--generate-hashes``
 format); ``torch-runtime-<variant>-<platform>-cp3XX.txt`` pin the runtime wheels a Linux GPU build

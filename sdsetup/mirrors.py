@@ -1,7 +1,8 @@
 """Which mirrors exist, what each serves, and which one this run uses.
 
-The bundled ``mirrors.toml`` (top of the repository, shipped as ``sdsetup/data/mirrors.toml``) is
-read first; the user's file (``SDSETUP_MIRRORS`` or ``<home>/mirrors.toml``) overrides keys of a
+The bundled ``sdsetup/data/mirrors.toml`` (``mirrors.toml`` at the top of the repository links to
+it; the real file lives in the package so that checkouts without symlinks still ship it) is read
+first; the user's file (``SDSETUP_MIRRORS`` or ``<home>/mirrors.toml``) overrides keys of a
 mirror it names and adds new ones. ``--mirror`` takes a name, ``auto`` (the per-role choice of the
 last probe, see :mod:`sdsetup.mirror_probe`), an ad hoc URL or folder (a PEP 503 index or a
 wheelhouse used for every package, torch included), or several of those separated by commas, in
