@@ -205,9 +205,11 @@ class Engine:
 
     def _load(self, checkpoint: Checkpoint) -> None:
         self._unload()
-        family = loading.plan(checkpoint.path, self.options.allow_ckpt).family
-        runtime = choose_runtime(self.machine, family, self.options.medvram, self.options.lowvram)
-        pipe, config = loading.load_pipeline(checkpoint.path, runtime, self.options.allow_ckpt)
+        planned = loading.plan(checkpoint.path, self.options.allow_ckpt)
+        runtime = choose_runtime(self.machine, planned.family, self.options.medvram,
+                                 self.options.lowvram)
+        pipe, config = loading.load_pipeline(checkpoint.path, runtime, self.options.allow_ckpt,
+                                             planned)
         pipe.set_progress_bar_config(disable=True)
         self.pipe, self.config = pipe, config
         self.current = checkpoint if checkpoint.sha256 else self._hashed(checkpoint)

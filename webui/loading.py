@@ -69,11 +69,16 @@ def write_config_dir(config: PipelineConfig, folder: Path) -> None:
         (sub / filename).write_text(json.dumps(body))
 
 
-def load_pipeline(path: Path, runtime: Runtime, allow_ckpt: bool = False):
-    """A ready pipeline on ``runtime``'s device; raises CheckpointError for files it cannot use."""
+def load_pipeline(path: Path, runtime: Runtime, allow_ckpt: bool = False,
+                  config: PipelineConfig | None = None):
+    """A ready pipeline on ``runtime``'s device; raises CheckpointError for files it cannot use.
+
+    ``config`` is :func:`plan`'s answer when the caller already has it (a .ckpt is then read
+    once less).
+    """
     import diffusers
 
-    config = plan(path, allow_ckpt)
+    config = config or plan(path, allow_ckpt)
     extra = {"tokenizer": clip_tokenizer()}
     if "text_encoder_2" in config.components:
         extra["tokenizer_2"] = clip_tokenizer(pad_token="!")

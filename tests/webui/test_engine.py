@@ -250,3 +250,19 @@ def test_hires_fix_on_sdxl_and_inpainting_layouts(tmp_path):
         result = Engine(paths, CPU, Options()).txt2img(
             small("a cat", enable_hr=True, hr_resize_x=96, denoising_strength=0.6), save=False)
         assert result.images[0].size == (96, 96) and "Hires resize: 96x0" in result.infotexts[0]
+
+
+def test_switching_models_frees_the_old_one(tiny_checkpoints, tmp_path):
+    import gc
+    import weakref
+
+    paths = make_paths(tmp_path)
+    paths.checkpoints.mkdir(parents=True)
+    for path in tiny_checkpoints.values():
+        shutil.copy(path, paths.checkpoints)
+    engine = Engine(paths, CPU, Options())
+    engine.select("tiny")
+    old_unet = weakref.ref(engine.pipe.unet)
+    engine.select("other.safetensors")
+    gc.collect()
+    assert old_unet() is None and engine.current.stem == "other"
