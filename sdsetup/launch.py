@@ -122,7 +122,8 @@ def _open_when_ready(url: str, child: subprocess.Popen) -> None:
     while time.monotonic() < deadline and child.poll() is None:
         try:
             with urllib.request.urlopen(url + "sdapi/v1/options", timeout=2):
-                webbrowser.open(url)
+                if not webbrowser.open(url):
+                    print(t("run.browser_failed", url=url), file=sys.stderr)
                 return
         except OSError:
             time.sleep(_POLL)

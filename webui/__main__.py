@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DIFFUSER
 for _key, _value in OFFLINE_ENV.items():
     os.environ.setdefault(_key, _value)
 
+from sdsetup.cli import render_error  # noqa: E402
 from sdsetup.errors import SdsetupError  # noqa: E402
 from sdsetup.home import resolve_home  # noqa: E402
 from sdsetup.i18n import detect_language, normalise, set_language, t  # noqa: E402
@@ -32,6 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail with a hint before the slow imports when something (often A1111) holds the port."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        if os.name != "nt":  # as uvicorn does; on Windows it would allow stealing a bound port
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise SdsetupError("run.port_busy", hint="run.hint_port", host=host, port=port,
+                               next=port + 1, reason=exc.strerror or str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     set_language(detect_language())
     args = build_parser().parse_args(argv)
@@ -42,11 +56,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     host = "0.0.0.0" if args.listen else args.host
     if args.listen and not (args.api_auth and args.gradio_auth):
         print(t("run.listen_warning"), file=sys.stderr)
-    from webui.engine import Engine, Options, Paths
-    from webui.runtime import probe_machine
-    from webui.server import build_app, serve
-
     try:
+        check_port(host, args.port)
+        from webui.engine import Engine, Options, Paths
+        from webui.runtime import probe_machine
+        from webui.server import build_app, serve
+
         engine = Engine(
             Paths(checkpoints=models / "Stable-diffusion", loras=models / "Lora", vaes=models / "VAE",
                   embeddings=home.embeddings_dir, outputs=home.outputs_dir,
@@ -54,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             probe_machine(), Options(args.medvram, args.lowvram, args.allow_ckpt))
         app = build_app(engine, lang, args.api_auth, args.gradio_auth, with_ui=not args.nowebui)
     except SdsetupError as err:
-        print(t("core.error_prefix"), str(err), file=sys.stderr)
-        return 1
+        print(render_error(err), file=sys.stderr)
+        return err.exit_code
     print(t("run.ready", url=f"http://{args.host if not args.listen else '0.0.0.0'}:{args.port}/"),
           flush=True)
     serve(app, host, args.port)

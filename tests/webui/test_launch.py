@@ -164,3 +164,19 @@ def test_no_outside_host_is_contacted_at_start_or_generation(tmp_path, tiny_chec
     finally:
         stop_server(server)
     assert not log.exists() or log.read_text() == ""
+
+
+def test_busy_port_is_reported_with_the_next_one_to_try(tmp_path):
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "webui", "--home", str(tmp_path), "--port",
+                               str(port)], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, SDSETUP_LANG="en"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines[-2].startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert lines[-1] == f"hint: sdsetup run --port {port + 1}"
