@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,24 +57,42 @@ def fetch(item: DownloadItem, *, cache_dir: Path | None = None, connections: int
 def fetch_all(items: Sequence[DownloadItem], *, cache_dir: Path | None = None,
               connections: int | None = None, progress: bool | None = None,
               parallel_files: int = 4, tuning: Tuning | None = None) -> list[Path]:
-    """Fetch many files (``parallel_files`` at a time) under one total progress bar."""
+    """Fetch many files (``parallel_files`` at a time) under one total progress bar.
+
+    They share one HTTP client, so files from the same mirror reuse its connections instead of
+    paying a TCP and TLS handshake each, which costs seconds per file on a long link.
+    """
     tune = tuning or Tuning()
+    count = max(1, min(connections or tune.default_connections, tune.max_connections))
+    lanes = max(1, min(parallel_files, len(items)))
     sizes = [item.size for item in items]
     total = None if None in sizes else sum(s or 0 for s in sizes)
     bars = Bars(wanted(progress), len(items), total)
+    cancel = threading.Event()
     try:
-        if len(items) <= 1:
-            return [_fetch_one(item, cache_dir, connections, bars, tune) for item in items]
-        with ThreadPoolExecutor(max(1, parallel_files)) as pool:
-            futures = [pool.submit(_fetch_one, item, cache_dir, connections, bars, tune)
-                       for item in items]
-            return [future.result() for future in futures]
+        with make_client(tune, lanes * count) as client:
+            fetch_one = functools.partial(_fetch_one, client=client, cache_dir=cache_dir,
+                                          count=count, bars=bars, tuning=tune, cancel=cancel)
+            if lanes == 1:
+                return [fetch_one(item) for item in items]
+            with ThreadPoolExecutor(lanes) as pool:
+                futures = [pool.submit(fetch_one, item) for item in items]
+                try:
+                    for future in as_completed(futures):
+                        future.result()  # the first failure, as soon as it happens
+                except BaseException:
+                    # Ctrl-C or a failed file: stop the others too (their progress is saved).
+                    cancel.set()
+                    for future in futures:
+                        future.cancel()  # those not started yet never start
+                    raise
+                return [future.result() for future in futures]
     finally:
         bars.close()
 
 
-def _fetch_one(item: DownloadItem, cache_dir: Path | None, connections: int | None, bars: Bars,
-               tuning: Tuning) -> Path:
+def _fetch_one(item: DownloadItem, *, client: httpx.Client, cache_dir: Path | None, count: int,
+               bars: Bars, tuning: Tuning, cancel: threading.Event) -> Path:
     dest = item.dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     if _ready(item, cache_dir):
@@ -85,7 +103,7 @@ def _fetch_one(item: DownloadItem, cache_dir: Path | None, connections: int | No
         # Another process may have finished it while we waited for the lock.
         if _ready(item, cache_dir):
             return dest
-        digest = _download_verified(item, connections, bars, tuning)
+        digest = _download_verified(item, client, count, bars, tuning, cancel)
     if cache_dir is not None:
         cache.add(cache_dir, digest, dest)
     return dest
@@ -103,8 +121,8 @@ def _ready(item: DownloadItem, cache_dir: Path | None) -> bool:
     return bool(sha and cache_dir is not None and cache.restore(cache_dir, sha, item.size, item.dest))
 
 
-def _download_verified(item: DownloadItem, connections: int | None, bars: Bars,
-                       tuning: Tuning) -> str:
+def _download_verified(item: DownloadItem, client: httpx.Client, count: int, bars: Bars,
+                       tuning: Tuning, cancel: threading.Event) -> str:
     """Download, check the hash and the caller's validator, then rename into place.
 
     A wrong hash is retried once from scratch without the mirror that served most of the
@@ -112,14 +130,14 @@ def _download_verified(item: DownloadItem, connections: int | None, bars: Bars,
     """
     sources = item.source_list()
     sha = item.expected_sha256
-    job = _Job(item, Pool.of(sources, tuning.bench_after), tuning)
-    part, actual = job.run(connections, bars)
+    job = _Job(item, Pool.of(sources, tuning.bench_after), tuning, cancel)
+    part, actual = job.run(client, count, bars)
     if sha is not None and actual != sha:
         partstate.discard(item.dest)
         culprit = job.pool.blame()
         others = tuple(s for s in sources if culprit is None or s is not culprit.source)
-        retry = _Job(item, Pool.of(others or sources, tuning.bench_after), tuning)
-        part, actual = retry.run(connections, bars)
+        retry = _Job(item, Pool.of(others or sources, tuning.bench_after), tuning, cancel)
+        part, actual = retry.run(client, count, bars)
         if actual != sha:
             partstate.discard(item.dest)
             served = {m.label for j in (job, retry) for m in j.pool.mirrors if m.served}
@@ -155,6 +173,10 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+class _Cancelled(Exception):
+    """This file was stopped because the batch it belongs to stopped."""
+
+
 @dataclass
 class _Job:
     """One attempt at one file: its pieces, its mirrors, its connections and its counters."""
@@ -162,6 +184,7 @@ class _Job:
     item: DownloadItem
     pool: Pool
     tuning: Tuning
+    cancel: threading.Event  # set when the whole batch stops: Ctrl-C, or another file failed
     pieces: Pieces = field(init=False)
     no_progress: int = 0
     error: BaseException | None = None
@@ -174,7 +197,7 @@ class _Job:
     def part(self) -> Path:
         return part_path(self.item.dest)
 
-    def run(self, connections: int | None, bars: Bars) -> tuple[Path, str]:
+    def run(self, client: httpx.Client, count: int, bars: Bars) -> tuple[Path, str]:
         """The complete part file and its sha256."""
         self.pieces = Pieces(*self._resume_point(), self.tuning.min_piece,
                              self.tuning.piece_size)
@@ -182,14 +205,14 @@ class _Job:
         self.hasher = PrefixHasher(self.part)
         self.bar = bars.file(self.item.dest.name, self.pieces.size)
         self.bar.set(covered(self.pieces.done_spans()), self.pieces.size)
-        count = max(1, min(connections or self.tuning.default_connections,
-                           self.tuning.max_connections))
         try:
-            with make_client(self.tuning, count) as client:
-                self._run_workers(client, count)
+            self._run_workers(client, count)
         finally:
             self.bar.close()
-            self._save()
+            if self.pieces.size is None:
+                self.part.unlink(missing_ok=True)  # no size, no resume: the bytes are useless
+            else:
+                self._save()
         if self.error is not None:
             raise self.error
         if not self.pieces.finished():
@@ -238,6 +261,8 @@ class _Job:
             last_save = time.monotonic()
             for _ in threads:
                 while not finished.acquire(timeout=0.1):
+                    if self.cancel.is_set():
+                        raise _Cancelled()
                     self._hash_prefix(_HASH_STEP)
                     if time.monotonic() - last_save >= self.tuning.save_interval:
                         self._save()

@@ -114,7 +114,8 @@ def _write_body(response: httpx.Response, seg: Segment, pieces: Pieces, part: Pa
         out.seek(seg.pos)
         # iter_raw() without a size: a sized iterator loses its partial chunk when the stream
         # breaks, and then the resume offset no longer matches the bytes on disk.
-        for chunk in response.iter_raw():
+        chunks = response.iter_raw()
+        for chunk in chunks:
             view = memoryview(chunk)[skip:]
             skip = max(0, skip - len(chunk))
             count = pieces.claim(seg, len(view))
@@ -125,6 +126,10 @@ def _write_body(response: httpx.Response, seg: Segment, pieces: Pieces, part: Pa
                 meter.count += count
             if count < len(view) or seg.remaining == 0:
                 pieces.finish(seg)
+                if accepted.end is not None and seg.pos >= accepted.end:
+                    # The body is all read; reaching its end returns the connection to the pool.
+                    for _ in chunks:
+                        pass
                 return
             if meter.slow(time.monotonic()):
                 raise Failed(Rejected(Refusal.SLOW, "download.reason_stalled", {}), True)

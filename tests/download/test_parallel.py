@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import time
 
-from sdsetup.download import DownloadItem, fetch, fetch_all
+import pytest
+
+from sdsetup.download import AllSourcesFailed, DownloadItem, fetch, fetch_all
 from tests.download.helpers import QUICK, payload, sha
 from tests.support.fileserver import Fault, FileServer
 
@@ -79,3 +81,27 @@ def test_fetch_all_brings_many_files(server, tmp_path, final_paths):
     paths = fetch_all(items, progress=False, tuning=QUICK, parallel_files=3)
     assert paths == [item.dest for item in items]
     assert all(p.read_bytes() == files["/" + p.name] for p in paths)
+
+
+def test_fetch_all_reuses_connections_across_files(server, tmp_path):
+    files = {f"/w{i}.whl": payload(20_000, seed=i) for i in range(5)}
+    server.files.update(files)
+    items = [DownloadItem((server.url(p),), tmp_path / p[1:], sha256=sha(d))
+             for p, d in files.items()]
+    fetch_all(items, progress=False, tuning=QUICK, parallel_files=1)
+    assert len({r.peer for r in server.requests}) == 1
+
+
+def test_a_failed_file_stops_the_batch_and_keeps_progress(server, tmp_path):
+    big = server.files["/big.whl"] = payload(4 * MIB)
+    server.fault("/big.whl", Fault(throttle=256 * 1024))
+    server.files["/flaky.whl"] = b"x"
+    server.fault("/flaky.whl", Fault(fail_first=1000, fail_status=503))
+    items = [DownloadItem((server.url("/big.whl"),), tmp_path / "big.whl", sha256=sha(big)),
+             DownloadItem((server.url("/flaky.whl"),), tmp_path / "flaky.whl")]
+    started = time.monotonic()
+    with pytest.raises(AllSourcesFailed):
+        fetch_all(items, connections=1, progress=False, tuning=QUICK, parallel_files=2)
+    assert time.monotonic() - started < 8  # the big file alone needs 16 s
+    assert (tmp_path / "big.whl.part.json").exists() and not (tmp_path / "big.whl").exists()
+    assert not (tmp_path / "flaky.whl.part").exists()  # size never known: nothing to resume

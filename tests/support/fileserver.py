@@ -21,7 +21,8 @@ API (stable; other test suites rely on it):
 - ``server.files``: the dict served; add or replace entries at any time.
 - ``server.url(path)`` / ``server.base``: ``http://127.0.0.1:<port>`` + path.
 - ``server.fault(path, Fault(...))`` sets the faults of one path (replacing earlier ones).
-- ``server.requests``: list of :class:`Request` (method, path, headers with lower-case names).
+- ``server.requests``: list of :class:`Request` (method, path, headers with lower-case names,
+  peer: the client's address, which tells TCP connections apart).
 - ``server.requests_for(path)``; ``server.bytes_sent[path]``: body bytes written to sockets.
 - ``server.etag(path)``: the ETag currently served for ``path`` (quoted, strong).
 - ``server.headers[path]``: extra response headers for that path's file responses (e.g.
@@ -98,6 +99,7 @@ class Request:
     method: str
     path: str
     headers: dict[str, str]
+    peer: tuple[str, int] = ("", 0)  # the client's address: one port per TCP connection
 
 
 class _Bucket:
@@ -214,7 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         with state.lock:
             state.requests.append(Request(self.command, self.path,
-                                          {k.lower(): v for k, v in self.headers.items()}))
+                                          {k.lower(): v for k, v in self.headers.items()},
+                                          self.client_address[:2]))
             count = state.counts[path] = state.counts.get(path, 0) + 1
         fault = state.faults.get(path, Fault())
         data = state.files.get(path)
