@@ -44,7 +44,8 @@ from sdsetup.home import Home
 from sdsetup.i18n import t
 from sdsetup.index import IndexReader, local_path
 from sdsetup.lockfile import Pin, TorchPin
-from sdsetup.mirrors import Mirror, mirror_chain, package_sources, record_miss
+from sdsetup.mirrors import (OFFICIAL_TORCH, Mirror, load_mirrors, mirror_chain, package_sources,
+                             record_miss)
 from sdsetup.plan import MirrorListing, Plan, PlannedFile, build_plan, requirements_text
 from sdsetup.torch_backend import choose_variant, parse_variant, variant_from_env
 
@@ -185,8 +186,21 @@ def prepare(home: Home, request: Request) -> Prepared:
     pin = lockfile.find_torch_pin(lockfile.torch_pins(request.lock), release, variant,
                                   target.python_tag, target.lock_platform)
     pin = lockfile.with_tofu(pin, lockfile.recorded_hashes(home))
-    chain = mirror_chain(home, request.mirror)
+    chain = with_official_torch(mirror_chain(home, request.mirror), load_mirrors(home).get(OFFICIAL_TORCH))
     return Prepared(target, chain, lock_path, pins, pin, device, reasons)
+
+
+def with_official_torch(chain: tuple[Mirror, ...], official: Mirror | None) -> tuple[Mirror, ...]:
+    """Named mirrors' torch bytes fail over to the official PyTorch index as a last resort.
+
+    That includes ``default``: the public index has no ``+cpu``/``+cuXYZ`` wheels. An ad hoc URL
+    or folder stays the only source, so an offline or lab install never wanders off.
+    """
+    named = any(m.torch or m.from_pip_config for m in chain)
+    if official is None or not named or any(m.torch == official.torch for m in chain):
+        return chain
+    fallback = dataclasses.replace(official, pypi=(), from_pip_config=False)
+    return (*chain, fallback)
 
 
 def read_listings(prepared: Prepared) -> list[MirrorListing]:
@@ -199,6 +213,9 @@ def read_listings(prepared: Prepared) -> list[MirrorListing]:
         for mirror in prepared.chain:
             sources = package_sources(mirror)
             base = mirror.torch_base(prepared.torch.variant)
+            if not (sources.indexes or sources.find_links):  # a torch-only fallback
+                listings.append(MirrorListing(mirror.name, {}, base))
+                continue
             wanted = projects if base else ["torch", *projects]
 
             def files(project: str, s=sources) -> tuple:

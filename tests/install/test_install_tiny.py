@@ -110,6 +110,11 @@ def test_lazy_cache_that_bounces_to_its_origin_is_a_miss_that_still_works(
             "[mirrors.lab]\nname_en = \"Lab cache\"\nname_zh = \"实验室缓存\"\n"
             f"pypi = \"{packages.url('/simple')}\"\ntorch = \"{lazy_base}/{{variant}}/\"\n"
             "torch_layout = \"lazy\"\ntorch_origin = [\"127.0.0.1\"]\n", encoding="utf-8")
+        planned = run_cli("install", "--mirror", "lab", "--variant", "cpu", "--lock", str(tiny_set.lock),
+                          "--dry-run", "--json", env={"SDSETUP_MIRRORS": str(mirrors)})
+        torch_sources = next(f for f in json.loads(planned.stdout)["files"] if f["torch"])["sources"]
+        # The lazy cache first; the official index only as the last resort.
+        assert [s["mirror"] for s in torch_sources] == ["lab", "pytorch"]
         done = run_cli("install", "--mirror", "lab", "--variant", "cpu", "--lock", str(tiny_set.lock),
                        env={"SDSETUP_MIRRORS": str(mirrors)}, timeout=300)
         assert done.returncode == 0, done.stderr
