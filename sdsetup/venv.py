@@ -166,7 +166,11 @@ class Swap:
     def __enter__(self) -> Swap:
         recover(self.env_dir)
         if self.env_dir.exists():
-            self.env_dir.rename(self.old)
+            try:
+                self.env_dir.rename(self.old)
+            except OSError as err:  # Windows will not move an env whose python is running
+                raise VenvError("install.env_busy", hint="install.hint_env_busy",
+                                env=str(self.env_dir), detail=err.strerror or str(err)) from err
         return self
 
     def __exit__(self, kind, value, traceback) -> None:

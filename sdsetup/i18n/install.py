@@ -64,6 +64,9 @@ EN: dict[str, str] = {
     "install.python_unusable": "cannot run {python}: {detail}",
     "install.hint_python": "sdsetup install --python /path/to/python3.11",
     "install.venv_failed": "could not create a virtual environment with {python}: {detail}",
+    "install.env_busy": "cannot set the env at {env} aside to build the new one ({detail}); "
+    "a program is probably still running from it, such as the web UI",
+    "install.hint_env_busy": "stop `sdsetup run`, then run the same command again",
     "install.hint_venv": "sdsetup doctor",
     # install flow
     "install.no_variant": "no torch build fits this machine: {reasons}",
@@ -194,6 +197,8 @@ ZH: dict[str, str] = {
     "install.python_unusable": "无法运行 {python}：{detail}",
     "install.hint_python": "sdsetup install --python /path/to/python3.11",
     "install.venv_failed": "无法用 {python} 创建虚拟环境：{detail}",
+    "install.env_busy": "无法把 {env} 处的环境移到一旁以构建新环境（{detail}）；可能仍有程序在使用它，例如网页界面",
+    "install.hint_env_busy": "先停止 `sdsetup run`，再运行同一命令",
     "install.hint_venv": "sdsetup doctor",
     "install.no_variant": "没有适合本机的 torch 版本：{reasons}",
     "install.up_to_date": "{env} 中的托管环境已与锁定文件一致；正在检查 torch",

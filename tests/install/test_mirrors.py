@@ -163,3 +163,19 @@ def test_install_refuses_an_unusable_or_unsupported_python(run_cli, tmp_path):
     done = run_cli("install", "--python", str(old), "--variant", "cpu")
     assert done.returncode == 1
     assert "Python 3.9.18" in done.stderr and "3.10–3.12" in done.stderr
+
+
+def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
+    from sdsetup.mirrors import mirror_checks, record_miss
+
+    home = Home(tmp_path)
+    (ok,) = mirror_checks(home, environ={})
+    assert ok.ok and ok.params["count"] >= 9
+    record_miss(home, "sjtu", "download.pytorch.org")
+    record_miss(home, "sjtu", "download.pytorch.org")
+    miss = [c for c in mirror_checks(home, environ={}) if not c.ok]
+    assert [(c.id, c.params["count"], c.hint) for c in miss] == [("mirrors.miss.sjtu", 2, "install.hint_probe")]
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[mirrors.x]\nname_en = 1\n", encoding="utf-8")
+    (broken,) = mirror_checks(home, environ={"SDSETUP_MIRRORS": str(bad)})
+    assert not broken.ok and broken.params["line"] == 2 and broken.params["where"] == "mirrors.x.name_en"
