@@ -18,14 +18,19 @@ def entry(cache_dir: Path, sha256: str) -> Path:
     return cache_dir / "sha256" / sha256[:2] / sha256
 
 
-def place(src: Path, dest: Path) -> None:
-    """Atomically make ``dest`` a hard link to (or, across filesystems, a copy of) ``src``."""
+def place(src: Path, dest: Path, copy: bool = True) -> None:
+    """Atomically make ``dest`` a hard link to (or, across filesystems, a copy of) ``src``.
+
+    With ``copy=False`` a failing hard link raises instead of copying.
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         try:
             os.link(src, tmp)
         except OSError:
+            if not copy:
+                raise
             shutil.copyfile(src, tmp)
         os.replace(tmp, dest)
     finally:
@@ -49,8 +54,15 @@ def restore(cache_dir: Path, sha256: str, size: int | None, dest: Path) -> bool:
 
 
 def add(cache_dir: Path, sha256: str, verified: Path) -> None:
-    """Record a verified file; a cache that cannot be written only costs a later re-download."""
+    """Record a verified file by hard link; a cache that cannot take one only costs a re-download.
+
+    No copy across filesystems: a second 7 GB copy of a model would surprise a user whose
+    models folder is on another disk than the home.
+    """
+    target = entry(cache_dir, sha256)
+    if target.exists():
+        return
     try:
-        place(verified, entry(cache_dir, sha256))
+        place(verified, target, copy=False)
     except OSError:
         pass
