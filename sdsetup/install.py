@@ -228,8 +228,38 @@ def read_listings(prepared: Prepared) -> list[MirrorListing]:
 
 def make_plan(prepared: Prepared) -> Plan:
     tags = venv.target_tags(prepared.target)
-    return build_plan(prepared.pins, prepared.torch, tags, prepared.target.version_text,
-                      read_listings(prepared))
+    return with_sizes(build_plan(prepared.pins, prepared.torch, tags, prepared.target.version_text,
+                                 read_listings(prepared)))
+
+
+def _remote_size(client: httpx.Client, f: PlannedFile) -> int | None:
+    for _, url in f.sources:
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        try:
+            response = client.head(url, headers={"Accept-Encoding": "identity"})
+        except httpx.HTTPError:
+            continue
+        length = response.headers.get("content-length", "")
+        if response.status_code == 200 and length.isdigit():
+            return int(length)
+    return None
+
+
+def with_sizes(plan: Plan) -> Plan:
+    """Sizes for files whose listing gave none (PEP 503 HTML has no sizes): one HEAD each.
+
+    Known sizes make the dry run's total complete, the progress bar exact, and let the download
+    engine check each file's length.
+    """
+    unknown = [f for f in plan.files if f.size is None]
+    if not unknown:
+        return plan
+    with httpx.Client(timeout=15.0, follow_redirects=True) as client, \
+            ThreadPoolExecutor(max_workers=16) as pool:
+        sizes = dict(zip((f.filename for f in unknown), pool.map(lambda f: _remote_size(client, f), unknown)))
+    return dataclasses.replace(plan, files=tuple(
+        dataclasses.replace(f, size=sizes[f.filename]) if f.filename in sizes else f for f in plan.files))
 
 
 def lazy_misses(plan: Plan, chain: Sequence[Mirror]) -> list[tuple[str, str]]:

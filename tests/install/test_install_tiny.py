@@ -59,6 +59,9 @@ def test_dry_run_prints_every_file_with_its_source(run_cli, sdsetup_home, tiny_s
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
     assert sorted(f["filename"] for f in plan["files"]) == sorted(tiny_set.wheels)
+    # HTML listings give no sizes: the plan asked the mirror (HEAD), so the total is complete.
+    assert {f["filename"]: f["size"] for f in plan["files"]} == {n: len(d) for n, d in tiny_set.wheels.items()}
+    assert plan["unknown_sizes"] == 0 and plan["known_size"] == sum(map(len, tiny_set.wheels.values()))
     assert all(f["sources"][0]["url"].startswith(server.base) for f in plan["files"])
     assert not (sdsetup_home / "env").exists()
 
@@ -188,5 +191,5 @@ def test_an_env_broken_behind_our_back_is_rebuilt(run_cli, sdsetup_home, tiny_se
         assert "building it again" in done.stderr
         assert json.loads(done.stdout)["status"] == "installed"
         assert json.loads(done.stdout)["fetched"] == 0  # every wheel came from the cache
-        assert not [r for r in server.requests[served:] if r.path.endswith(".whl")]
+        assert not [r for r in server.requests[served:] if r.method == "GET" and r.path.endswith(".whl")]
     assert imports_ok(sdsetup_home).startswith("42 ")
