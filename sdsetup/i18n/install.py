@@ -114,7 +114,8 @@ EN: dict[str, str] = {
     "install.opt_variant": "torch build: cpu, cu126, cu128, cu130, rocm…, xpu (default: detected; "
     "env: SDSETUP_TORCH_VARIANT)",
     "install.opt_python": "interpreter to build the env from (default: the one running sdsetup)",
-    "install.opt_lock": "lockfile to use instead of the bundled one for this Python and platform",
+    "install.opt_lock": "lockfile to use instead of the bundled one for this Python and platform; "
+    "a torch.toml beside it, if any, pins torch",
     "install.opt_installer": "what installs the downloaded wheels: uv when present, else pip",
     "install.opt_dry_run": "only print the plan: every file, its size and where it comes from",
     "install.cmd_up": "install when needed, then start the web UI",
@@ -236,7 +237,8 @@ ZH: dict[str, str] = {
     "install.opt_variant": "torch 构建：cpu、cu126、cu128、cu130、rocm…、xpu（默认自动检测；"
     "环境变量：SDSETUP_TORCH_VARIANT）",
     "install.opt_python": "用来创建环境的解释器（默认：运行 sdsetup 的解释器）",
-    "install.opt_lock": "使用此锁定文件，而不是为当前 Python 和平台内置的锁定文件",
+    "install.opt_lock": "使用此锁定文件，而不是为当前 Python 和平台内置的锁定文件；"
+    "若同目录下有 torch.toml，则由它固定 torch",
     "install.opt_installer": "用什么安装下载好的轮子：有 uv 时用 uv，否则用 pip",
     "install.opt_dry_run": "只打印计划：每个文件、大小及其来源",
     "install.cmd_up": "需要时先安装，然后启动网页界面",
