@@ -48,6 +48,7 @@ from sdsetup.mirrors import (OFFICIAL_TORCH, Mirror, load_mirrors, mirror_chain,
                              record_miss)
 from sdsetup.plan import MirrorListing, Plan, PlannedFile, build_plan, requirements_text
 from sdsetup.torch_backend import choose_variant, parse_variant, variant_from_env
+from sdsetup.units import human_size
 
 WHEELS = "wheels"
 INSTALLERS = ("auto", "uv", "pip")
@@ -430,11 +431,3 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
     return Outcome("installed", home.env_dir, report, plan, fetched, tofu,
                    tuple(f"{m} → {h}" for m, h in misses), timings, installer)
 
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from sdsetup.i18n import t
-from sdsetup.install import INSTALLERS, Outcome, Request, human_size, install, make_plan, prepare
+from sdsetup.install import INSTALLERS, Outcome, Request, install, make_plan, prepare
 from sdsetup.plan import Plan
+from sdsetup.units import human_size
 
 ORDER = 20
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sdsetup.errors import SdsetupError
 from sdsetup.i18n import t
-from sdsetup.install import WHEELS, human_size
+from sdsetup.install import WHEELS
+from sdsetup.units import human_size
 from sdsetup.wheelhouse import export
 
 ORDER = 65

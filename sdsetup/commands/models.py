@@ -12,7 +12,7 @@ from typing import Any
 
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.i18n import t
-from sdsetup.install import human_size
+from sdsetup.units import human_size
 from sdsetup.mirrors import chosen_mirror
 from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
