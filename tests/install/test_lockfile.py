@@ -72,16 +72,21 @@ def test_torch_toml_errors():
         parse_torch_pins('[[wheel]]\nrelease = "2.13.0"\n', "torch.toml")
 
 
+@pytest.mark.parametrize("variant", ["cu126", "cu128", "cu130"])
 @pytest.mark.parametrize("python", ["cp310", "cp311", "cp312"])
-def test_linux_cuda_builds_get_their_runtime_wheels_locked(python):
-    pins = {p.name for p in runtime_pins("cu130", "linux_x86_64", python)}
+def test_linux_cuda_builds_get_their_runtime_wheels_locked(python, variant):
+    pins = {p.name for p in runtime_pins(variant, "linux_x86_64", python)}
     assert "triton" in pins and any(name.startswith("nvidia-cudnn") for name in pins)
-    assert runtime_pins("cu130", "win_amd64", python) == ()  # Windows wheels carry their runtime
+    cuda_major = "cu12" if variant.startswith("cu12") else "cu13"
+    assert all(not name.startswith("nvidia-cudnn") or name.endswith(cuda_major) for name in pins)
+    assert runtime_pins(variant, "win_amd64", python) == ()  # Windows wheels carry their runtime
     assert runtime_pins("cpu", "linux_x86_64", python) == ()
 
 
-def test_a_gpu_build_without_a_runtime_lock_is_refused_before_any_download():
+def test_a_gpu_build_without_a_runtime_lock_is_refused_before_any_download(tmp_path):
+    lock = tmp_path / "webui.txt"
+    (tmp_path / "torch-runtime-cu130-linux_x86_64-cp311.txt").write_text("", encoding="utf-8")
     with pytest.raises(LockError) as caught:
-        runtime_pins("cu128", "linux_x86_64", "cp311")
+        runtime_pins("cu128", "linux_x86_64", "cp311", lock)
     assert caught.value.params["offered"] == "cu130"
     assert t(caught.value.hint, **caught.value.params) == "sdsetup install --variant cu130"

@@ -34,6 +34,30 @@ TORCH_RELEASE = "2.13.0"
 # index, whose metadata was not reachable here.
 CUDA_RUNTIME_VARIANT = "cu130"
 TORCH_VARIANTS = ("cpu", "cu126", "cu128", "cu130")
+# The NVIDIA runtime wheels the PyTorch index's Linux x86_64 torch builds require, per CUDA build:
+# PYTORCH_EXTRA_INSTALL_REQUIREMENTS in pytorch/pytorch .github/scripts/generate_binary_build_matrix.py
+# at 00018c9487224886f1c839167a56f4471ab1ebc4, the newest copy readable here. That copy predates
+# 2.13.0 (its builds are 11.8/12.6/12.8), so these pins are UNVERIFIED for 2.13.0; the install
+# compares them with the downloaded wheel's own Requires-Dist and stops on any difference.
+# triton is torch's own requirement on Linux, the version the cu130 build pins.
+_LINUX_X86 = "; platform_system == 'Linux' and platform_machine == 'x86_64'"
+EXTRA_RUNTIME: dict[str, tuple[str, ...]] = {
+    "cu126": ("nvidia-cuda-nvrtc-cu12==12.6.77", "nvidia-cuda-runtime-cu12==12.6.77",
+              "nvidia-cuda-cupti-cu12==12.6.80", "nvidia-cudnn-cu12==9.5.1.17",
+              "nvidia-cublas-cu12==12.6.4.1", "nvidia-cufft-cu12==11.3.0.4",
+              "nvidia-curand-cu12==10.3.7.77", "nvidia-cusolver-cu12==11.7.1.2",
+              "nvidia-cusparse-cu12==12.5.4.2", "nvidia-cusparselt-cu12==0.6.3",
+              "nvidia-nccl-cu12==2.25.1", "nvidia-nvtx-cu12==12.6.77",
+              "nvidia-nvjitlink-cu12==12.6.85", "nvidia-cufile-cu12==1.11.1.6"),
+    "cu128": ("nvidia-cuda-nvrtc-cu12==12.8.61", "nvidia-cuda-runtime-cu12==12.8.57",
+              "nvidia-cuda-cupti-cu12==12.8.57", "nvidia-cudnn-cu12==9.8.0.87",
+              "nvidia-cublas-cu12==12.8.3.14", "nvidia-cufft-cu12==11.3.3.41",
+              "nvidia-curand-cu12==10.3.9.55", "nvidia-cusolver-cu12==11.7.2.55",
+              "nvidia-cusparse-cu12==12.5.7.53", "nvidia-cusparselt-cu12==0.6.3",
+              "nvidia-nccl-cu12==2.25.1", "nvidia-nvtx-cu12==12.8.55",
+              "nvidia-nvjitlink-cu12==12.8.61", "nvidia-cufile-cu12==1.13.0.11"),
+}
+TRITON = "triton==3.7.1; platform_system == 'Linux'"
 TORCH_PLATFORM_TAGS = {"linux_x86_64": "manylinux_2_28_x86_64", "win_amd64": "win_amd64"}
 
 
@@ -114,13 +138,22 @@ def uv_flags(target: str) -> list[str]:
             "--python-version", f"{tag[2]}.{tag[3:]}"]
 
 
-def uv_compile_lock(target: str, find_links: bool = True) -> str:
+def uv_compile_lock(target: str, find_links: bool = True, requirements: Path = INPUT) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "lock.txt"
         subprocess.run([sys.executable, "-m", "uv", "pip", "compile", "--quiet", *uv_flags(target),
                         "--index-strategy", "unsafe-best-match", *source_args(find_links), "--no-header",
-                        "--output-file", str(out), INPUT.name], check=True, cwd=HERE)
+                        "--output-file", str(out), requirements.name], check=True, cwd=requirements.parent)
         return out.read_text(encoding="utf-8")
+
+
+def extra_runtime_lock(variant: str, target: str) -> str:
+    """The runtime wheels of a PyTorch-index CUDA build, as its build matrix lists them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        requirements = Path(tmp) / f"torch-runtime-{variant}.in"
+        requirements.write_text("".join(f"{line}{_LINUX_X86}\n" for line in EXTRA_RUNTIME[variant])
+                                + TRITON + "\n", encoding="utf-8")
+        return uv_compile_lock(target, find_links=False, requirements=requirements)
 
 
 def write(dest: Path, target: str, command: str, what: str, body: str) -> None:
@@ -144,10 +177,14 @@ def lock_target(target: str) -> None:
         # pip-compile took the CPU torch pip finds locally (find-links); the runtime comes from
         # the index's build, so resolve once more without find-links.
         runtime = split_torch(uv_compile_lock(target, find_links=False))[1]
-    write(HERE / f"torch-runtime-{CUDA_RUNTIME_VARIANT}-{target}.txt", target,
-          "uv pip compile " + " ".join(uv_flags(target)),
+    command = "uv pip compile " + " ".join(uv_flags(target))
+    write(HERE / f"torch-runtime-{CUDA_RUNTIME_VARIANT}-{target}.txt", target, command,
           f"NVIDIA runtime wheels of the {CUDA_RUNTIME_VARIANT} torch build (the public index's "
           "Linux torch)", runtime)
+    for variant in EXTRA_RUNTIME:
+        write(HERE / f"torch-runtime-{variant}-{target}.txt", target, command,
+              f"NVIDIA runtime wheels of the {variant} torch build (PyTorch's build matrix)",
+              extra_runtime_lock(variant, target))
 
 
 def published_hashes(variant: str) -> dict[str, str]:
