@@ -12,7 +12,9 @@ Errors of the doctor domain (all rendered by the CLI as ``error:``/``hint:``)::
     │                              SDSETUP_CUDA_DRIVER_VERSION (facts.driver_from_env)
     └── logdiag.LogReadError       the file given to --log cannot be read
 
-Probes never raise: what they cannot learn becomes a ``ProbeIssue`` and a warning here.
+Probes never raise: what they cannot learn becomes a ``ProbeIssue`` and a warning here. Mirror
+problems (a mirrors.toml with an error, an unknown ``--mirror`` name) are gathered as data too
+(:class:`MirrorFacts`) and become failed checks, not errors.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sdsetup.facts.model import MachineFacts
 from sdsetup.facts.system import home_path_issues
 from sdsetup.home import Home
 from sdsetup.logdiag import Finding, diagnose
+from sdsetup.mirrors import PIP_CONFIG, Mirror, MirrorCheck
 from sdsetup.torch_backend import Message, VariantChoice
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -41,12 +44,25 @@ class Check:
 
 
 @dataclass(frozen=True)
+class MirrorFacts:
+    """What the command layer learnt about mirrors (sdsetup.mirrors), without network unless
+    ``--mirror auto`` had nothing remembered and probed."""
+
+    requested: str  # the --mirror value, SDSETUP_MIRROR, or what is used when neither is given
+    checks: tuple[MirrorCheck, ...]  # mirrors.mirror_checks: the config file, auto choice, misses
+    chain: tuple[Mirror, ...] = ()  # the mirrors ``requested`` selects, in failover order
+    problem: Message | None = None  # why ``requested`` selects nothing (an unknown name…)
+    hint: Message | None = None
+
+
+@dataclass(frozen=True)
 class DoctorInput:
     home: Home
     facts: MachineFacts
     choice: VariantChoice
     env: EnvReport | None  # None when the managed env does not exist
     log: tuple[Finding, ...] = ()
+    mirrors: MirrorFacts | None = None
 
 
 def _m(key: str, **params: object) -> Message:
@@ -171,6 +187,30 @@ def check_variant(d: DoctorInput) -> Iterable[Check]:
                     _m("fix.variant"))
 
 
+def mirror_endpoints(mirror: Mirror, variant: str) -> dict[str, str]:
+    """Where this mirror takes packages, this torch build and models from."""
+    return {"packages": " ".join(mirror.pypi) or PIP_CONFIG,
+            "torch": mirror.torch_base(variant) or mirror.torch_layout,
+            "huggingface": mirror.huggingface or "-", "civitai": mirror.civitai or "-"}
+
+
+def check_mirrors(d: DoctorInput) -> Iterable[Check]:
+    m = d.mirrors
+    if m is None:
+        return
+    for found in m.checks:
+        # A broken mirrors.toml stops every download command; a lazy-cache miss only slows them.
+        status = OK if found.ok else FAIL if found.id == "mirrors.config" else WARN
+        fix = Message(found.hint, found.params) if found.hint and not found.ok else None
+        yield Check(found.id, status, Message(found.key, found.params), fix)
+    if m.problem is not None:
+        yield Check("mirrors.chosen", FAIL, m.problem, m.hint)
+    for i, mirror in enumerate(m.chain):
+        yield Check(f"mirrors.chosen.{i}" if i else "mirrors.chosen", OK,
+                    _m("check.mirror_chosen", name=mirror.name,
+                       **mirror_endpoints(mirror, d.choice.variant)))
+
+
 def _expected_device_works(env: EnvReport, device: str) -> bool:
     return {"cuda": env.cuda_available, "mps": env.mps_available,
             "xpu": env.xpu_available}.get(device, True)
@@ -221,7 +261,7 @@ def check_log(d: DoctorInput) -> Iterable[Check]:
 CheckFn = Callable[[DoctorInput], Iterable[Check]]
 CHECKS: tuple[CheckFn, ...] = (
     check_platform, check_python, check_disk, check_home_path, check_git, check_proxies,
-    check_pip, check_probes, check_gpus, check_variant, check_env, check_log,
+    check_pip, check_mirrors, check_probes, check_gpus, check_variant, check_env, check_log,
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sdsetup.doctor import FAIL, OK, WARN, Check, DoctorInput
+from sdsetup.doctor import FAIL, OK, WARN, Check, DoctorInput, mirror_endpoints
 from sdsetup.i18n import t
 
 
@@ -52,6 +52,21 @@ def _env_json(d: DoctorInput) -> dict[str, Any] | None:
     return data
 
 
+def _mirrors_json(d: DoctorInput) -> dict[str, Any] | None:
+    m = d.mirrors
+    if m is None:
+        return None
+    return {
+        "requested": m.requested,
+        "chain": [{"name": mirror.name, "torch_layout": mirror.torch_layout,
+                   **mirror_endpoints(mirror, d.choice.variant)} for mirror in m.chain],
+        "problem": m.problem.text() if m.problem else None,
+        "checks": [{"id": c.id, "ok": c.ok, "message": t(c.key, **c.params),
+                    "fix": t(c.hint, **c.params) if c.hint and not c.ok else None}
+                   for c in m.checks],
+    }
+
+
 def report_json(d: DoctorInput, checks: Sequence[Check]) -> dict[str, Any]:
     facts, choice = d.facts, d.choice
     return {
@@ -80,6 +95,7 @@ def report_json(d: DoctorInput, checks: Sequence[Check]) -> dict[str, Any]:
         "variant_ok": choice.ok,
         "variant_reasons": [reason.text() for reason in choice.reasons],
         "env": _env_json(d),
+        "mirrors": _mirrors_json(d),
         "checks": [{"id": c.id, "status": c.status, "message": c.message.text(),
                     "fix": c.fix.text() if c.fix else None} for c in checks],
     }

@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
 from sdsetup.jsonstate import read_json, write_json
+from sdsetup.torch_tables import SUPPORTED, Release
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,6 +41,8 @@ TOFU_FILE = "torch-hashes.json"
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(;[^\\]*)?\\?\s*$")
 _HASH = re.compile(r"^--hash=sha256:([0-9a-fA-F]{64})\s*\\?\s*$")
 _TORCH_KEYS = {"release", "variant", "python", "platform", "file", "sha256"}
+FACT_PLATFORMS = {"linux-x86_64": "linux_x86_64", "windows-x86_64": "win_amd64"}
+"""Platform keys of the machine facts (torch_tables) → the platform part of lockfile names."""
 
 
 class LockError(SdsetupError):
@@ -165,6 +168,30 @@ def with_tofu(pin: TorchPin, recorded: Mapping[str, str]) -> TorchPin:
     return TorchPin(pin.release, pin.variant, pin.python, pin.platform, pin.file, recorded[pin.file])
 
 
+def covered_releases(releases: Sequence[Release], pins: Sequence[TorchPin],
+                     runtime_locks: Collection[str], platform_key: str,
+                     python: tuple[int, int]) -> tuple[Release, ...]:
+    """The releases, narrowed to the variants the locks can install here.
+
+    A variant stays when torch.toml pins its wheel for this Python and platform and, for a build
+    that loads its runtime from separate wheels, that runtime lock exists. Releases left with no
+    variant are dropped, so the doctor never recommends what ``sdsetup install`` cannot build.
+    """
+    lock_platform = FACT_PLATFORMS.get(platform_key)
+    tag = f"cp{python[0]}{python[1]}"
+    pinned = {(p.release, p.variant) for p in pins if (p.python, p.platform) == (tag, lock_platform)}
+    narrowed = []
+    for release in releases:
+        variants = {
+            variant: frozenset({platform_key}) for variant in release.variants
+            if release.has(variant, platform_key, python) and (release.version, variant) in pinned
+            and runtime_lock_name(variant, lock_platform or "", tag) in (None, *runtime_locks)
+        }
+        if variants:
+            narrowed.append(replace(release, variants=variants))
+    return tuple(narrowed)
+
+
 # --------------------------------------------------------------------------- side effects
 
 
@@ -213,6 +240,14 @@ def torch_pins(lock: Path | None = None) -> tuple[TorchPin, ...]:
         raise LockError("install.lock_unreadable", hint="install.hint_lock", file=str(path),
                         detail=err.strerror or str(err)) from err
     return parse_torch_pins(text, str(path))
+
+
+def installable_releases(platform_key: str, python: tuple[int, int], lock: Path | None = None,
+                         releases: Sequence[Release] = SUPPORTED) -> tuple[Release, ...]:
+    """What ``sdsetup install`` can build for this platform and Python (doctor and install agree)."""
+    folder = lock.parent if lock else lock_dir()
+    runtime = {path.name for path in folder.glob("torch-runtime-*.txt")}
+    return covered_releases(releases, torch_pins(lock), runtime, platform_key, python)
 
 
 def recorded_hashes(home: Home) -> dict[str, str]:

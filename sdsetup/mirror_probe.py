@@ -120,10 +120,10 @@ def torch_probe_file(variant: str) -> str | None:
                  == (variant, here.python_tag, here.lock_platform)), None)
 
 
-def probe_and_remember(home: Home, mirrors: Sequence[Mirror], variant: str = "cpu"
-                       ) -> tuple[dict[str, str], list[ProbeResult]]:
+def probe_and_remember(home: Home, mirrors: Sequence[Mirror], variant: str = "cpu",
+                       timeout: float = 8.0) -> tuple[dict[str, str], list[ProbeResult]]:
     """Probe, remember the best per role for ``--mirror auto``, and return both."""
-    results = probe(mirrors, torch_file=torch_probe_file(variant), variant=variant)
+    results = probe(mirrors, torch_file=torch_probe_file(variant), variant=variant, timeout=timeout)
     choice = pick_best(results)
     remember_choice(home, choice)
     return choice, results

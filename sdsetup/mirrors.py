@@ -389,7 +389,7 @@ def requested_spec(requested: str | None, home: Home, environ: Mapping[str, str]
     return AUTO if remembered_choice(home) else DEFAULT
 
 
-def mirror_chain(home: Home, requested: str | None) -> tuple[Mirror, ...]:
+def mirror_chain(home: Home, requested: str | None, probe_timeout: float = 8.0) -> tuple[Mirror, ...]:
     """The mirrors to use, in failover order (``auto`` probes first when nothing is remembered)."""
     spec = requested_spec(requested, home)
     mirrors = load_mirrors(home)
@@ -397,7 +397,7 @@ def mirror_chain(home: Home, requested: str | None) -> tuple[Mirror, ...]:
     if AUTO in spec.split(",") and not remembered:
         from sdsetup.mirror_probe import probe_and_remember  # it builds on this module
 
-        remembered, _ = probe_and_remember(home, list(mirrors.values()))
+        remembered, _ = probe_and_remember(home, list(mirrors.values()), timeout=probe_timeout)
     return select(spec, mirrors, remembered)
 
 

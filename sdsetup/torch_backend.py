@@ -12,6 +12,10 @@ CUDA build, newest torch release first (shared/reference/torch-backends.md §9):
 2. every NVIDIA GPU's compute capability is compiled into the build;
 3. the release publishes that wheel for this Python and platform.
 
+:func:`choose_for_install` makes the same decision among the builds the locks can install
+(:func:`sdsetup.lockfile.installable_releases`), which is what ``doctor`` and ``install`` both use,
+and says plainly when the best build for the hardware is not one of them.
+
 It never returns a CUDA build the driver cannot run, except when the user asked for it
 (``--variant``/``SDSETUP_TORCH_VARIANT``), and then ``ok`` is False. An unknown variant name is a
 :class:`~sdsetup.errors.UsageError`.
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sdsetup.errors import UsageError
@@ -317,3 +321,32 @@ def choose_variant(facts: MachineFacts, releases: Sequence[Release] = SUPPORTED,
     if facts.platform.os != "macos" and (facts.nvidia_gpus or facts.nvidia_driver):
         return _choose_cuda(facts, here)
     return _choose_other(facts, here)
+
+
+def _not_installable(facts: MachineFacts, best: VariantChoice, installable: Sequence[Release],
+                     choice: VariantChoice) -> Message:
+    installs = ", ".join(r.version for r in installable) or "-"
+    if best.variant.startswith("cu") and not choice.ok and installable:
+        need = _driver_needed(facts, installable[0])
+        if need:
+            return Message("doctor.reason.driver_below_installable", {
+                "driver": facts.nvidia_driver or "?", "cuda": cuda_of(best.variant)[0],
+                "installs": installs, "need": need})
+    return Message("doctor.reason.not_installable", {
+        "best": best.requirement.removeprefix("torch=="), "installs": installs,
+        "python": facts.python.text, "platform": facts.platform.key})
+
+
+def choose_for_install(facts: MachineFacts, installable: Sequence[Release],
+                       override: str | None = None,
+                       releases: Sequence[Release] = SUPPORTED) -> VariantChoice:
+    """The best build among those sdsetup can install, saying so when the hardware's best differs."""
+    choice = choose_variant(facts, installable, override)
+    best = choose_variant(facts, releases, override)
+    if not best.ok or (best.variant, best.torch_version) == (choice.variant, choice.torch_version):
+        return choice
+    why = _not_installable(facts, best, installable, choice)
+    # The driver sentence names the installable release, so it replaces the generic one.
+    kept = tuple(r for r in choice.reasons if why.key == "doctor.reason.not_installable"
+                 or r.key != "doctor.reason.update_driver")
+    return replace(choice, reasons=kept + (why,))

@@ -9,6 +9,9 @@ EN: dict[str, str] = {
     "doctor.opt_json": "print one JSON object instead of the table",
     "doctor.opt_log": "also diagnose a saved console log (A1111, pip, git…): known errors with "
     "their cause and fix",
+    "doctor.opt_mirror": "the mirror(s) whose package, torch and model endpoints to show and "
+    "check, as install would use them: a name from mirrors.toml, a URL or folder, or auto (probes "
+    "the mirrors briefly when no choice is remembered)",
     "doctor.opt_variant": "torch variant to assume instead of detecting it: cpu, cu126, cu128, "
     "rocm6.4, xpu, … (env: SDSETUP_TORCH_VARIANT)",
     "doctor.variant_unknown": "unknown torch variant {variant!r} (from {source}); known: {known}",
@@ -63,6 +66,8 @@ EN: dict[str, str] = {
     "doctor.check.gpu_vram": "{name} has only {memory} MiB of memory; SD 1.5 needs about 4 GB "
     "without offloading",
     "doctor.check.driver": "NVIDIA driver {driver}, supports CUDA up to {cuda} (from {source})",
+    "doctor.check.mirror_chosen": "mirror {name}: packages {packages}; torch {torch}; "
+    "models {huggingface} (Hugging Face), {civitai} (Civitai)",
     "doctor.check.variant": "torch build {variant}, torch {version}, device {device}",
     "doctor.check.variant_none": "no torch build fits this machine (planned: {variant})",
     "doctor.check.env_missing": "the managed env is not installed yet ({path})",
@@ -140,6 +145,11 @@ EN: dict[str, str] = {
     "doctor.reason.python_32bit": "Python {python} is 32-bit; torch publishes 64-bit wheels only",
     "doctor.reason.no_release": "no supported torch release has wheels for Python {python} on "
     "{platform} (Python ranges: {ranges})",
+    "doctor.reason.driver_below_installable": "driver {driver} runs only CUDA {cuda} builds; "
+    "sdsetup installs torch {installs}, whose oldest CUDA build needs >= {need}: update the "
+    "driver, or use --variant cpu",
+    "doctor.reason.not_installable": "the best build for this hardware, torch {best}, is not one "
+    "sdsetup installs for Python {python} on {platform} (it installs torch {installs})",
 }
 
 ZH: dict[str, str] = {
@@ -148,6 +158,8 @@ ZH: dict[str, str] = {
     "版本并说明原因；托管环境已安装时，在所选设备上实际验证其中的 torch。有检查失败时退出码为 1。",
     "doctor.opt_json": "输出一个 JSON 对象，而不是表格",
     "doctor.opt_log": "同时诊断保存下来的控制台日志（A1111、pip、git 等）：找出已知错误并给出原因和解决办法",
+    "doctor.opt_mirror": "要显示并检查的镜像（与 install 使用方式相同）：mirrors.toml 中的名称、"
+    "URL 或文件夹，或 auto（尚未记住选择时会快速测速各镜像）",
     "doctor.opt_variant": "指定 torch 版本类型而不自动检测：cpu、cu126、cu128、rocm6.4、xpu 等"
     "（环境变量：SDSETUP_TORCH_VARIANT）",
     "doctor.variant_unknown": "未知的 torch 版本类型 {variant!r}（来自 {source}）；可选值：{known}",
@@ -190,6 +202,8 @@ ZH: dict[str, str] = {
     "doctor.check.gpu": "{name}，{memory}{detail}",
     "doctor.check.gpu_vram": "{name} 只有 {memory} MiB 显存；不开启显存卸载时 SD 1.5 需要约 4 GB",
     "doctor.check.driver": "NVIDIA 驱动 {driver}，最高支持 CUDA {cuda}（来自 {source}）",
+    "doctor.check.mirror_chosen": "镜像 {name}：软件包 {packages}；torch {torch}；"
+    "模型 {huggingface}（Hugging Face），{civitai}（Civitai）",
     "doctor.check.variant": "torch 版本类型 {variant}，torch {version}，设备 {device}",
     "doctor.check.variant_none": "没有适合本机的 torch 版本（原计划：{variant}）",
     "doctor.check.env_missing": "托管环境尚未安装（{path}）",
@@ -242,6 +256,10 @@ ZH: dict[str, str] = {
     "doctor.reason.override_no_nvidia": "未检测到 NVIDIA 显卡，因此 {variant} 在本机只会退回到 CPU 运行",
     "doctor.reason.no_wheel": "没有受支持的 torch 版本为 {platform} 上的 Python {python} 提供 {variant} 安装包",
     "doctor.reason.python_32bit": "Python {python} 是 32 位的；torch 只提供 64 位安装包",
+    "doctor.reason.driver_below_installable": "驱动 {driver} 只能运行 CUDA {cuda} 版本；"
+    "sdsetup 安装的 torch {installs} 中最旧的 CUDA 版本需要驱动 >= {need}：请更新驱动，或使用 --variant cpu",
+    "doctor.reason.not_installable": "最适合本机硬件的版本 torch {best} 不在 sdsetup 可为 "
+    "{platform} 上的 Python {python} 安装的范围内（可安装：torch {installs}）",
     "doctor.reason.no_release": "没有受支持的 torch 版本为 {platform} 上的 Python {python} 提供安装包"
     "（各版本支持的 Python：{ranges}）",
 }

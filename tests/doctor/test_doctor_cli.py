@@ -75,6 +75,9 @@ def test_470_never_gets_a_cuda_12_build(run_cli, fake_smi):
     assert not report["torch_variant"].startswith(("cu12", "cu13"))
     reasons = " ".join(report["variant_reasons"])
     assert "needs NVIDIA driver >= 525.60.13, this machine has 470.63.01" in reasons
+    # doctor recommends only what install can build, and says why there is no CUDA build.
+    assert rc == 1 and report["torch_variant"] == "cpu" and report["torch_version"] == "2.13.0"
+    assert "sdsetup installs torch 2.13.0, whose oldest CUDA build needs >= 525.60.13" in reasons
 
 
 @pytest.mark.parametrize("prefix", ["d-570-rtx5090", "d-580-rtx5090-rtx4090"])

@@ -6,8 +6,10 @@ import pytest
 
 from sdsetup.errors import UsageError
 from sdsetup.facts.model import Gpu
-from sdsetup.torch_backend import (VARIANT_ENV, choose_variant, cuda_of, parse_variant,
-                                   variant_from_env)
+from sdsetup.lockfile import (FACT_PLATFORMS, covered_releases, find_torch_pin,
+                              installable_releases, torch_pins)
+from sdsetup.torch_backend import (VARIANT_ENV, choose_for_install, choose_variant, cuda_of,
+                                   parse_variant, variant_from_env)
 from sdsetup.torch_tables import ARCHS, SUPPORTED, driver_max_cuda
 
 from .conftest import MAC_ARM, MAC_INTEL, WINDOWS, WSL, facts, nvidia
@@ -236,3 +238,64 @@ def test_per_release_arch_exceptions():
 ])
 def test_arch_lists(variant, capability, runs):
     assert ARCHS[variant].runs(capability) is runs
+
+
+# What doctor and install recommend: the same decision among the builds the bundled locks cover
+# (lockfile.installable_releases). Cases not listed here choose the same as the table above.
+INSTALLABLE = {
+    "470 gets an older torch on cu118": ("cpu", "2.13.0", False),
+    "Windows 527 is below the 528.33 floor of CUDA 12": ("cpu", "2.13.0", False),
+    "Python 3.14 only has 2.13.0": ("cpu", "", False),
+    "AMD RX 7900 XTX": ("cpu", "2.13.0", True),
+    "AMD RX 6700 XT via HSA override": ("cpu", "2.13.0", True),
+    "Intel Arc": ("cpu", "2.13.0", True),
+    "Apple Silicon": ("cpu", "", False),
+    "Intel Mac keeps the last release with wheels": ("cpu", "", False),
+}
+
+
+def installable_choice(machine, override=None):
+    installable = installable_releases(machine.platform.key, machine.python.version[:2])
+    return choose_for_install(machine, installable, override)
+
+
+@pytest.mark.parametrize("name,machine,variant,release,ok", CASES, ids=[c[0] for c in CASES])
+def test_installable_choice_table(name, machine, variant, release, ok):
+    choice = installable_choice(machine)
+    assert (choice.variant, choice.torch_version, choice.ok) == INSTALLABLE.get(name, (variant, release, ok))
+    keys = [reason.key for reason in choice.reasons]
+    if name in INSTALLABLE and choose_variant(machine).ok:
+        # The best build for the hardware is not installable: the reasons say so, in both languages.
+        assert {"doctor.reason.not_installable", "doctor.reason.driver_below_installable"} & set(keys)
+    if choice.ok and choice.torch_version:
+        pin = find_torch_pin(torch_pins(), choice.torch_version, choice.variant,
+                             f"cp{machine.python.version[0]}{machine.python.version[1]}",
+                             FACT_PLATFORMS[machine.platform.key])
+        assert pin.version == choice.requirement.removeprefix("torch==")
+    for reason in choice.reasons:
+        assert reason.text() and reason.text("zh_CN")
+
+
+def test_470_is_told_plainly_why_install_offers_no_cuda_build():
+    choice = installable_choice(facts(gpus=(RTX3070TI,), driver="470.63.01", cuda="11.4"))
+    assert not choice.variant.startswith("cu")
+    last = choice.reasons[-1].text()
+    assert last == ("driver 470.63.01 runs only CUDA 11 builds; sdsetup installs torch 2.13.0, whose "
+                    "oldest CUDA build needs >= 525.60.13: update the driver, or use --variant cpu")
+    assert "doctor.reason.update_driver" not in [r.key for r in choice.reasons]
+
+
+def test_installable_never_offers_what_the_locks_lack():
+    release = SUPPORTED[0]
+    pins = [p for p in torch_pins() if p.variant != "cu128"]
+    narrowed = covered_releases(SUPPORTED, pins, {"torch-runtime-cu126-linux_x86_64-cp311.txt"},
+                                "linux-x86_64", (3, 11))
+    assert [r.version for r in narrowed] == [release.version]
+    # cu128 has no torch pin, cu130 no runtime lock; Windows builds need none.
+    assert sorted(narrowed[0].variants) == ["cpu", "cu126"]
+    windows = covered_releases(SUPPORTED, pins, set(), "windows-x86_64", (3, 11))
+    assert sorted(windows[0].variants) == ["cpu", "cu126", "cu130"]
+    rtx5090 = facts(gpus=(RTX5090,), driver="570.133.07", cuda="12.8")
+    choice = choose_for_install(rtx5090, narrowed)
+    assert not choice.ok and choice.variant == "cpu"  # cu126 lacks sm_120: never offered
+    assert "sm_120" in " ".join(r.text() for r in choice.reasons)
