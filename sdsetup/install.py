@@ -1,10 +1,11 @@
 """``sdsetup install``: the managed env from hashed locks, the right torch, offline pip, torch proven.
 
-Steps: pick the interpreter and the torch variant; read the lock for that Python and platform and
+Steps: pick the interpreter and the torch variant (among the builds the locks cover); read the lock for that Python and platform and
 the torch pin for that variant; if the env already holds exactly that, prove torch and stop
 (seconds, no network). Otherwise read each mirror's listings, plan the files (:mod:`sdsetup.plan`),
 fetch them through the download engine into ``<cache>/wheels`` (verified, resumable, failing over
-between mirrors), build a new env in place of the old one (:class:`sdsetup.venv.Swap`), install
+between mirrors), check the torch wheel's own requirements against the locks
+(:mod:`sdsetup.wheelmeta`), build a new env in place of the old one (:class:`sdsetup.venv.Swap`), install
 with ``--no-index --find-links <wheels> --require-hashes`` so the installer never touches the
 network, and prove torch in a subprocess. Any failure puts the previous env back.
 
@@ -47,8 +48,9 @@ from sdsetup.lockfile import Pin, TorchPin
 from sdsetup.mirrors import (OFFICIAL_TORCH, Mirror, load_mirrors, mirror_chain, package_sources,
                              record_miss)
 from sdsetup.plan import MirrorListing, Plan, PlannedFile, build_plan, requirements_text
-from sdsetup.torch_backend import choose_variant, parse_variant, variant_from_env
+from sdsetup.torch_backend import choose_for_install, parse_variant, variant_from_env
 from sdsetup.units import human_size
+from sdsetup.wheelmeta import marker_environment, read_metadata, unmet_requirements
 
 WHEELS = "wheels"
 INSTALLERS = ("auto", "uv", "pip")
@@ -162,11 +164,14 @@ def find_uv() -> str | None:
         return None
 
 
-def choose(home: Home, target: venv.Target, requested: str | None) -> tuple[str, str, str, tuple[str, ...]]:
-    """(variant, torch release, device, reasons) for this machine and interpreter."""
+def choose(home: Home, target: venv.Target, requested: str | None,
+           lock: Path | None = None) -> tuple[str, str, str, tuple[str, ...]]:
+    """(variant, torch release, device, reasons) for this machine and interpreter, among the
+    builds the locks cover (the doctor recommends from the same set)."""
     override = parse_variant(requested) if requested else variant_from_env(os.environ)
     facts = dataclasses.replace(gather_facts(home), python=target.python)
-    choice = choose_variant(facts, override=override)
+    installable = lockfile.installable_releases(facts.platform.key, target.python.version[:2], lock)
+    choice = choose_for_install(facts, installable, override)
     reasons = tuple(message.text() for message in choice.reasons)
     if not choice.ok or not choice.torch_version:
         raise InstallError("install.no_variant", hint="install.hint_variant",
@@ -180,7 +185,7 @@ def choose(home: Home, target: venv.Target, requested: str | None) -> tuple[str,
 def prepare(home: Home, request: Request) -> Prepared:
     target = venv.inspect_python(request.python)
     venv.check_supported(target)
-    variant, release, device, reasons = choose(home, target, request.variant)
+    variant, release, device, reasons = choose(home, target, request.variant, request.lock)
     lock_path = request.lock or lockfile.bundled_lock(target.lock_platform, target.python_tag)
     pins = tuple(p for p in lockfile.read_lock(lock_path) if p.name != "torch")
     pins += lockfile.runtime_pins(variant, target.lock_platform, target.python_tag, request.lock)
@@ -364,6 +369,16 @@ def run_installer(home: Home, request: Request, python: Path, wheels: Path, requ
     return installer
 
 
+def check_runtime(prepared: Prepared, torch_wheel: Path) -> None:
+    """Stop before the env is touched when the torch wheel needs what the locks do not pin."""
+    environment = marker_environment(prepared.target.lock_platform, prepared.target.version_text)
+    unmet = unmet_requirements(read_metadata(torch_wheel), prepared.pins, environment)
+    if unmet:
+        raise InstallError("install.runtime_unmet", hint="install.hint_runtime_unmet",
+                           file=prepared.torch.file, count=len(unmet), missing=", ".join(unmet),
+                           variant=prepared.torch.variant)
+
+
 def prove(python: Path, prepared: Prepared) -> EnvReport:
     report = probe_env(python, prepared.device, timeout=180)
     problems = proof_problems(report, prepared.torch.version, prepared.device)
@@ -411,6 +426,7 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
         tofu = (prepared.torch.file,)
         say(t("install.tofu", file=prepared.torch.file, sha256=torch_sha,
               record=str(home.root / lockfile.TOFU_FILE)))
+    check_runtime(prepared, paths[prepared.torch.file])
     mark = time.monotonic()
     say(t("install.building", env=str(home.env_dir), python=prepared.target.version_text))
     with venv.Swap(home.env_dir):

@@ -87,6 +87,11 @@ EN: dict[str, str] = {
     "install.no_uv": "--installer uv was asked for, but uv is not installed",
     "install.hint_no_uv": "sdsetup install --installer pip",
     "install.installer_failed": "{installer} could not install the locked wheels: {detail}",
+    "install.runtime_unmet": "{file} requires {count} package(s) the locks do not provide: "
+                             "{missing}; nothing was installed and the current env is unchanged",
+    "install.hint_runtime_unmet": "sdsetup install --variant cpu   (or report this so the "
+                                  "{variant} runtime lock is regenerated: python lockfiles/regenerate.py)",
+    "install.wheel_no_metadata": "{file} is not a wheel with readable metadata: {detail}",
     "install.hint_report": "sdsetup doctor",
     "install.proof_failed": "the new env does not work as planned, so it was not kept (a previous "
     "env, if any, is back in place): {why}",
@@ -215,6 +220,11 @@ ZH: dict[str, str] = {
     "install.no_uv": "指定了 --installer uv，但没有安装 uv",
     "install.hint_no_uv": "sdsetup install --installer pip",
     "install.installer_failed": "{installer} 无法安装锁定的轮子：{detail}",
+    "install.runtime_unmet": "{file} 需要 {count} 个锁文件没有提供的包：{missing}；"
+                             "没有安装任何东西，当前环境保持不变",
+    "install.hint_runtime_unmet": "sdsetup install --variant cpu   （或报告此问题，以便重新生成 "
+                                  "{variant} 运行库锁文件：python lockfiles/regenerate.py）",
+    "install.wheel_no_metadata": "{file} 不是带有可读元数据的 wheel：{detail}",
     "install.hint_report": "sdsetup doctor",
     "install.proof_failed": "新环境未按计划工作，因此没有保留（如有原来的环境，已恢复原状）：{why}",
     "install.hint_doctor": "sdsetup doctor",
