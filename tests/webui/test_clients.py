@@ -77,7 +77,14 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
             page.get_by_role("button", name=button, exact=True).click()
             image = page.locator("#gallery img").first
             try:
-                image.wait_for(state="visible", timeout=120_000)
+                # Live previews (a fraction of the size) pass through the gallery first; the
+                # infotext appears only with the finished image.
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('Steps: 2'))",
+                    timeout=120_000)
+                image.wait_for(state="visible", timeout=30_000)
+                page.wait_for_function(
+                    "() => document.querySelector('#gallery img')?.naturalWidth === 64", timeout=30_000)
             finally:
                 page.screenshot(path=str(SCREENSHOTS / f"ui-{lang}.png") if SCREENSHOTS.is_dir()
                                 else str(tmp_path / "ui.png"), full_page=True)
