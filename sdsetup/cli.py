@@ -71,6 +71,21 @@ def render_error(err: SdsetupError) -> str:
     return "\n".join(lines)
 
 
+def render_warning(err: SdsetupError) -> str:
+    """A problem that does not stop the command: ``warning: …`` (and its hint, if any)."""
+    lines = [t("core.warning_prefix") + " " + t(err.key, **err.params)]
+    if err.hint:
+        lines.append(t("core.hint_prefix") + " " + t(err.hint, **err.params))
+    return "\n".join(lines)
+
+
+def _os_error(err: OSError) -> SdsetupError:
+    """A file-system or pipe failure nobody anticipated still gets words, not a traceback."""
+    path = err.filename or ""
+    return SdsetupError("core.os_error", hint="core.hint_os_error" if path else None,
+                        path=path, detail=err.strerror or str(err))
+
+
 def _tolerant_streams() -> None:
     """A console that cannot show a character (GBK, cp437) gets a replacement, not a crash."""
     for stream in (sys.stdout, sys.stderr):
@@ -99,3 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(t("core.interrupted"), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (``| head``) went away: nothing left to say, and nobody to say it to.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as err:
+        print(render_error(_os_error(err)), file=sys.stderr)
+        return 1

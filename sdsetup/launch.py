@@ -18,12 +18,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import webbrowser
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from sdsetup.errors import SdsetupError
+from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.home import Home
 from sdsetup.i18n import t
 
@@ -53,6 +54,21 @@ def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
     memory.add_argument("--lowvram", action="store_true", help=t("run.opt_lowvram"))
     parser.add_argument("--allow-ckpt", action="store_true", help=t("run.opt_allow_ckpt"))
     parser.add_argument("--nowebui", action="store_true", help=t("run.opt_nowebui"))
+
+
+def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
+    """What ``sdsetup run`` and ``sdsetup up`` take to start the UI (``python -m webui`` does not)."""
+    add_ui_arguments(parser)
+    parser.add_argument("--no-browser", action="store_true", help=t("run.opt_no_browser"))
+
+
+def check_ui_arguments(args: argparse.Namespace) -> None:
+    """``USER:PASS[,USER2:PASS2]`` for both auth options, or a usage error naming the option."""
+    for option, value in (("--api-auth", args.api_auth), ("--gradio-auth", args.gradio_auth)):
+        for pair in (value or "").split(",") if value is not None else ():
+            user, sep, password = pair.partition(":")
+            if not (sep and user.strip() and password):
+                raise UsageError("run.bad_auth", hint="run.hint_auth", option=option, value=value)
 
 
 def forwarded_args(args: argparse.Namespace, lang: str) -> list[str]:
@@ -103,8 +119,12 @@ def check_python(python: Path, env: Mapping[str, str]) -> None:
     """Raise LaunchError unless ``python`` runs and can import everything the UI needs."""
     if not python.is_file():
         raise LaunchError("run.no_env_python", hint="run.hint_install", python=str(python))
-    probe = subprocess.run([str(python), "-c", _PROBE, *REQUIRED_MODULES], capture_output=True,
-                           text=True, env=dict(env), timeout=120)
+    try:
+        probe = subprocess.run([str(python), "-c", _PROBE, *REQUIRED_MODULES],
+                               capture_output=True, text=True, env=dict(env), timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise LaunchError("run.env_incomplete", hint="run.hint_install", python=str(python),
+                          missing=f"python ({err})") from None
     try:
         missing = json.loads(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else None
     except (ValueError, IndexError):
@@ -117,16 +137,27 @@ def check_python(python: Path, env: Mapping[str, str]) -> None:
                           missing=", ".join(missing))
 
 
+def _answers(url: str) -> bool:
+    """Whether the server answers HTTP at all; a 401 (``--api-auth``) counts as up."""
+    # No proxy: a developer's HTTP_PROXY must not swallow a loopback request.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
 def _open_when_ready(url: str, child: subprocess.Popen) -> None:
     deadline = time.monotonic() + _READY_TIMEOUT
     while time.monotonic() < deadline and child.poll() is None:
-        try:
-            with urllib.request.urlopen(url + "sdapi/v1/options", timeout=2):
-                if not webbrowser.open(url):
-                    print(t("run.browser_failed", url=url), file=sys.stderr)
-                return
-        except OSError:
-            time.sleep(_POLL)
+        if _answers(url + "sdapi/v1/options"):
+            if not webbrowser.open(url):
+                print(t("run.browser_failed", url=url), file=sys.stderr)
+            return
+        time.sleep(_POLL)
 
 
 def _forward_sigterm(child: subprocess.Popen) -> None:

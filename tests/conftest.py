@@ -18,6 +18,16 @@ OFFLINE_ENV = {
 }
 os.environ.update(OFFLINE_ENV)
 
+# A developer's own settings must not steer the tests (a remembered mirror would send them to the
+# real one; a token would leak into fixtures). pip's own settings stay: the install tests use pip.
+for _name in ("SDSETUP_HOME", "SDSETUP_MIRROR", "SDSETUP_MIRRORS", "SDSETUP_TORCH_VARIANT",
+              "SDSETUP_CUDA_DRIVER_VERSION", "SDSETUP_CIVITAI_URL", "SDSETUP_HF_ENDPOINT",
+              "HF_ENDPOINT", "CIVITAI_TOKEN", "CIVITAI_API_TOKEN", "CIVITAI_API_KEY"):
+    os.environ.pop(_name, None)
+# Loopback test servers are never reached through a proxy the developer has set.
+for _name in ("NO_PROXY", "no_proxy"):
+    os.environ[_name] = ",".join(filter(None, (os.environ.get(_name), "127.0.0.1", "localhost")))
+
 
 @pytest.fixture
 def sdsetup_home(tmp_path: Path) -> Path:

@@ -31,3 +31,12 @@ def test_usage_error_in_chinese():
     assert out.returncode == 2
     assert out.stderr.startswith("错误：")
     assert "提示：" in out.stderr
+
+
+def test_unexpected_os_error_is_rendered_not_raised():
+    from sdsetup.cli import _os_error, render_error
+
+    err = _os_error(FileExistsError(17, "File exists", "/data/sdhome"))
+    text = render_error(err)
+    assert text.splitlines()[0] == "error: /data/sdhome: File exists"
+    assert text.splitlines()[1].startswith("hint: check that /data/sdhome exists")

@@ -10,6 +10,10 @@ EN: dict[str, str] = {
     "core.usage": "{message}",
     "core.hint_help": "{prog} -h",
     "core.interrupted": "interrupted; run the same command again to continue where it stopped",
+    "core.warning_prefix": "warning:",
+    "core.os_error": "{path}: {detail}",
+    "core.hint_os_error": "check that {path} exists, is of the right kind (file or folder) and is "
+    "writable, then run the command again",
 }
 
 ZH: dict[str, str] = {
@@ -21,4 +25,7 @@ ZH: dict[str, str] = {
     "core.usage": "{message}",
     "core.hint_help": "{prog} -h",
     "core.interrupted": "已中断；再次运行同一命令即可从中断处继续",
+    "core.warning_prefix": "警告：",
+    "core.os_error": "{path}：{detail}",
+    "core.hint_os_error": "请确认 {path} 存在、类型正确（文件或文件夹）且可写，然后重新运行该命令",
 }
