@@ -7,6 +7,8 @@ loads (nvidia-*, triton); ``torch.toml`` pins the torch wheel per release, varia
 platform, with its
 sha256 where one is known. Where none is, the first verified download's hash is trusted and
 recorded in ``<home>/torch-hashes.json`` (trust on first use), and later installs hold to it.
+:func:`installable_releases` narrows the torch releases to what these files can install for a
+platform and Python; ``doctor`` and ``install`` both choose from it.
 
 Exceptions::
 

@@ -27,6 +27,26 @@ TORCH_FILE = "torch-2.13.0+cpu-py3-none-any.whl"
 PYTHON_TAG = f"cp{sys.version_info.major}{sys.version_info.minor}"
 LOCK_PLATFORM = LOCK_PLATFORMS.get(sysconfig.get_platform(), sysconfig.get_platform().replace("-", "_"))
 
+FAKE_TENSORS = '''
+
+class _Tensor:
+    def __matmul__(self, other):
+        return self
+
+    def sum(self):
+        return self
+
+    def item(self):
+        return 0.0
+
+
+def rand(*shape, device="cpu"):
+    if device == "cuda" and not cuda.is_available():
+        raise RuntimeError("no CUDA device")
+    return _Tensor()
+'''
+"""What the env probe does with tensors; every fake torch module ends with it (it needs ``cuda``)."""
+
 FAKE_TORCH = f'''
 """A stand-in for torch: just what sdsetup's env probe touches."""
 __version__ = "{TORCH_VERSION}"
@@ -45,22 +65,7 @@ class cuda:
 
 class backends:
     mps = None
-
-
-class _Tensor:
-    def __matmul__(self, other):
-        return self
-
-    def sum(self):
-        return self
-
-    def item(self):
-        return 0.0
-
-
-def rand(*shape, device="cpu"):
-    return _Tensor()
-'''
+''' + FAKE_TENSORS
 
 
 def sha256(data: bytes) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.install.conftest import LOCK_PLATFORM, PYTHON_TAG, make_wheel, pep503, sha256
+from tests.install.conftest import FAKE_TENSORS, LOCK_PLATFORM, PYTHON_TAG, make_wheel, pep503, sha256
 from tests.support.fileserver import FileServer
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
@@ -56,24 +56,8 @@ class cuda:
 
 class backends:
     mps = None
+''' + FAKE_TENSORS
 
-
-class _Tensor:
-    def __matmul__(self, other):
-        return self
-
-    def sum(self):
-        return self
-
-    def item(self):
-        return 0.0
-
-
-def rand(*shape, device="cpu"):
-    if device == "cuda" and not cuda.is_available():
-        raise RuntimeError("no CUDA")
-    return _Tensor()
-'''
 RUNTIME = "nvidia-fake-cu12==1.0; platform_system == 'Linux' and platform_machine == 'x86_64'"
 
 
