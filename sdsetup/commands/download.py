@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sdsetup.download import DownloadItem, Tuning, fetch, name_from_url, remote_name
+from sdsetup.download.names import url_problem
 from sdsetup.errors import UsageError
 from sdsetup.i18n import t
 
@@ -56,8 +56,10 @@ def _destination(output: str | None, url: str) -> Path:
 
 def run(args: argparse.Namespace, ctx) -> int:
     for url in args.urls:
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            raise UsageError("download.bad_url", hint="download.hint_url", url=url)
+        problem = url_problem(url)
+        if problem is not None:
+            raise UsageError("download.bad_url", hint="download.hint_url", url=url,
+                             reason=t(problem))
     if args.sha256 is not None and not _HEX64.match(args.sha256):
         raise UsageError("download.bad_sha256", hint="download.hint_sha256", value=args.sha256)
     item = DownloadItem(

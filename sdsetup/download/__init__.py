@@ -14,6 +14,7 @@ Exceptions (all are :class:`sdsetup.errors.SdsetupError`, rendered by the CLI)::
     │   ├── HttpStatus        ...all with one HTTP status (``status``; ``url`` has no query)
     │   └── SizeMismatch      ...all announcing a size other than the expected one
     ├── HashMismatch          the finished file's sha256 was wrong twice; names the mirrors
+    ├── DestinationUnwritable the destination's folder, lock or part file cannot be written
     ├── DiskFull              no space left; the ``.part`` is kept for a later resume
     └── FileTooLarge          the filesystem cannot hold a file this large (FAT32: 4 GiB)
 
@@ -24,6 +25,7 @@ through unchanged.
 from sdsetup.download.engine import fetch, fetch_all
 from sdsetup.download.errors import (
     AllSourcesFailed,
+    DestinationUnwritable,
     DiskFull,
     DownloadError,
     FileTooLarge,
@@ -36,7 +38,7 @@ from sdsetup.download.names import name_from_url, redact_url, safe_filename
 from sdsetup.download.probe import remote_name
 
 __all__ = [
-    "AllSourcesFailed", "DiskFull", "DownloadError", "DownloadItem", "FileTooLarge", "HashMismatch",
+    "AllSourcesFailed", "DestinationUnwritable", "DiskFull", "DownloadError", "DownloadItem", "FileTooLarge", "HashMismatch",
     "HttpStatus",
     "SizeMismatch", "Source", "Tuning", "fetch", "fetch_all", "name_from_url", "redact_url",
     "remote_name", "safe_filename",

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from sdsetup.download import cache, partstate
-from sdsetup.download.errors import HashMismatch
+from sdsetup.download.errors import DestinationUnwritable, HashMismatch
 from sdsetup.download.hashing import sha256_file
 from sdsetup.download.item import DownloadItem, Tuning
 from sdsetup.download.job import Job
@@ -23,6 +23,7 @@ from sdsetup.download.progress import Bars, wanted
 from sdsetup.download.transport import make_client
 from sdsetup.errors import SdsetupError
 from sdsetup.i18n import t
+
 
 def fetch(item: DownloadItem, *, cache_dir: Path | None = None, connections: int | None = None,
           progress: bool | None = None, tuning: Tuning | None = None) -> Path:
@@ -70,6 +71,20 @@ def fetch_all(items: Sequence[DownloadItem], *, cache_dir: Path | None = None,
 
 def _fetch_one(item: DownloadItem, *, client: httpx.Client, cache_dir: Path | None, count: int,
                bars: Bars, tuning: Tuning, cancel: threading.Event) -> Path:
+    """One file; a file-system failure (a folder that is a file, a read-only place) gets words.
+
+    Network failures never arrive here as ``OSError`` (httpx wraps them), and running out of
+    space is already a :class:`DiskFull` or :class:`FileTooLarge`.
+    """
+    try:
+        return _fetch_one_unguarded(item, client=client, cache_dir=cache_dir, count=count,
+                                    bars=bars, tuning=tuning, cancel=cancel)
+    except OSError as err:
+        raise DestinationUnwritable.of(err, item.dest) from None
+
+
+def _fetch_one_unguarded(item: DownloadItem, *, client: httpx.Client, cache_dir: Path | None,
+                         count: int, bars: Bars, tuning: Tuning, cancel: threading.Event) -> Path:
     dest = item.dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     if _ready(item, cache_dir):

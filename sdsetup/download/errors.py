@@ -43,6 +43,19 @@ class FileTooLarge(DownloadError):
                          size=size)
 
 
+class DestinationUnwritable(DownloadError):
+    """The destination (its folder, lock, part or sidecar file) cannot be created or written."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__("download.dest_unwritable", hint="download.hint_dest", path=path,
+                         detail=detail)
+
+    @classmethod
+    def of(cls, err: OSError, fallback: object) -> DestinationUnwritable:
+        """The error for ``err``, naming the path the OS named (else ``fallback``)."""
+        return cls(str(err.filename or fallback), err.strerror or type(err).__name__)
+
+
 class HttpStatus(AllSourcesFailed):
     """Every mirror answered the same HTTP status (401 for a gated model, 404 everywhere…)."""
 

@@ -62,10 +62,38 @@ def name_from_disposition(value: str | None) -> str | None:
     return safe_filename(plain[1] if plain[1] is not None else plain[2])
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be fetched, as a catalogue key, or None when it is a usable http(s) URL.
+
+    Checked up front because urllib and httpx raise ``ValueError``/``InvalidURL`` on a bad port or
+    host, which are not network errors and would otherwise escape as tracebacks.
+    """
+    import httpx  # here, so the name helpers stay importable without the HTTP stack
+
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https"):
+            return "download.url_scheme"
+        if not parts.hostname:
+            return "download.url_host"
+        try:
+            parts.port  # noqa: B018 - urllib validates the port when it is read
+        except ValueError:
+            return "download.url_port"
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        return "download.url_invalid"
+    return None
+
+
 def redact_url(url: str) -> str:
     """The URL without credentials or query string: signed URLs carry secrets there."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # a bad port is shown as written; it cannot carry a secret
+        port = parts.netloc.rpartition(":")[2]
+    if port:
+        host = f"{host}:{port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))

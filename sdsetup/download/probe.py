@@ -26,7 +26,7 @@ def remote_name(source: Source | str, tuning: Tuning | None = None) -> str | Non
             if resp.status_code not in (200, 206):
                 return None
             named = name_from_disposition(resp.headers.get("content-disposition"))
-    except (httpx.HTTPError, TooManyRedirects):
+    except (httpx.HTTPError, httpx.InvalidURL, TooManyRedirects):
         return None
     if named:
         return named

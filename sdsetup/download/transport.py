@@ -1,7 +1,7 @@
 """HTTP for the engine: one httpx client per job, and requests that follow redirects by hand.
 
-No custom transport is passed to httpx: that would silently disable ``HTTP(S)_PROXY``,
-``ALL_PROXY``, ``NO_PROXY`` and the system proxy (Clash, v2ray), which users in China rely on.
+The client comes from :func:`sdsetup.http.client` (proxies from the environment, no custom
+transport, ``Accept-Encoding: identity``).
 Redirects are followed here rather than by httpx so that a source's own headers (a Civitai token,
 say) are sent to its own host only, and so the signed target can be reused for every range.
 """
@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from sdsetup import __version__
+from sdsetup import http
 from sdsetup.download.item import Tuning
 from sdsetup.download.mirrors import Mirror
 
@@ -23,12 +23,10 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 def make_client(tuning: Tuning, connections: int) -> httpx.Client:
     timeout = httpx.Timeout(tuning.read_timeout, connect=tuning.connect_timeout,
                             pool=tuning.read_timeout)
-    return httpx.Client(
-        http1=True, http2=False, follow_redirects=False, trust_env=True, timeout=timeout,
+    return http.client(
+        timeout=timeout, identity=True,
         limits=httpx.Limits(max_connections=connections * 2 + 4,
                             max_keepalive_connections=connections * 2 + 4),
-        # identity: under compression Content-Length stops matching the bytes we write.
-        headers={"User-Agent": f"sdsetup/{__version__}", "Accept-Encoding": "identity"},
     )
 
 

@@ -60,6 +60,8 @@ class Meter:
 def _transport_reason(err: Exception) -> Rejected:
     if isinstance(err, TooManyRedirects):
         return Rejected(Refusal.GONE, "download.reason_redirects", {})
+    if isinstance(err, httpx.InvalidURL):  # a redirect to a URL that cannot be fetched
+        return Rejected(Refusal.GONE, "download.reason_bad_url", {})
     if isinstance(err, httpx.TimeoutException):
         return Rejected(Refusal.RETRY, "download.reason_timeout", {})
     return Rejected(Refusal.RETRY, "download.reason_network", {"error": type(err).__name__})
@@ -75,7 +77,7 @@ def fetch_segment(client: httpx.Client, mirror: Mirror, seg: Segment, pieces: Pi
     start_pos = seg.pos
     try:
         _stream(client, mirror, seg, pieces, part, tuning, on_bytes)
-    except httpx.HTTPError as err:
+    except (httpx.HTTPError, httpx.InvalidURL) as err:
         raise Failed(_transport_reason(err), seg.pos > start_pos) from None
     except TooManyRedirects as err:
         raise Failed(_transport_reason(err), False) from None

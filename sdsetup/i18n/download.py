@@ -14,8 +14,17 @@ EN: dict[str, str] = {
     "download.opt_size": "expected size in bytes",
     "download.opt_connections": "connections for a large file (1-16, default {default})",
     "download.opt_quiet": "no progress bars",
-    "download.bad_url": "not an http(s) URL: {url}",
-    "download.hint_url": "give a URL starting with https:// or http://",
+    "download.bad_url": "not a usable http(s) URL: {url} ({reason})",
+    "download.hint_url": "give a URL starting with https:// or http://, with a host name and, if "
+    "any, a numeric port (https://host:8080/file)",
+    "download.url_scheme": "it does not start with http:// or https://",
+    "download.url_host": "it names no host",
+    "download.url_port": "its port is not a number from 0 to 65535",
+    "download.url_invalid": "it cannot be parsed as a URL",
+    "download.dest_unwritable": "cannot write the download to {path}: {detail}",
+    "download.hint_dest": "choose a destination in a folder you can write to (with -o, or --dest "
+    "for models); a part of its path may be a file instead of a folder",
+    "download.reason_bad_url": "redirected to an unusable URL",
     "download.bad_sha256": "--sha256 must be 64 hexadecimal characters, got: {value}",
     "download.hint_sha256": "copy the sha256 from the model or wheel page, e.g. sdsetup download "
     "URL --sha256 <64 hex characters>",
@@ -69,8 +78,17 @@ ZH: dict[str, str] = {
     "download.opt_size": "期望的文件大小（字节）",
     "download.opt_connections": "大文件使用的连接数（1-16，默认 {default}）",
     "download.opt_quiet": "不显示进度条",
-    "download.bad_url": "不是 http(s) 地址：{url}",
-    "download.hint_url": "请提供以 https:// 或 http:// 开头的 URL",
+    "download.bad_url": "不是可用的 http(s) 地址：{url}（{reason}）",
+    "download.hint_url": "请提供以 https:// 或 http:// 开头、包含主机名的 URL；如需端口，须为数字"
+    "（https://host:8080/file）",
+    "download.url_scheme": "它不是以 http:// 或 https:// 开头",
+    "download.url_host": "缺少主机名",
+    "download.url_port": "端口不是 0 到 65535 之间的数字",
+    "download.url_invalid": "无法解析为 URL",
+    "download.dest_unwritable": "无法将下载内容写入 {path}：{detail}",
+    "download.hint_dest": "请选择一个有写入权限的目录作为保存位置（下载用 -o，模型用 --dest）；"
+    "路径中的某一级可能是文件而不是目录",
+    "download.reason_bad_url": "被重定向到一个无法使用的 URL",
     "download.bad_sha256": "--sha256 必须是 64 位十六进制字符，收到的是：{value}",
     "download.hint_sha256": "从模型或 wheel 页面复制 sha256，例如 sdsetup download URL --sha256 "
     "<64 位十六进制>",
