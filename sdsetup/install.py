@@ -43,7 +43,8 @@ from sdsetup.errors import SdsetupError
 from sdsetup.facts import gather_facts
 from sdsetup.home import Home
 from sdsetup.i18n import t
-from sdsetup.index import IndexReader, local_path
+from sdsetup.index import IndexReader
+from sdsetup.index_pages import local_path
 from sdsetup.lockfile import Pin, TorchPin
 from sdsetup.mirrors import (OFFICIAL_TORCH, Mirror, load_mirrors, mirror_chain, package_sources,
                              record_miss)

@@ -17,7 +17,7 @@ import httpx
 
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
-from sdsetup.index import ACCEPT, parse_page
+from sdsetup.index_pages import ACCEPT, parse_page
 from sdsetup.lockfile import torch_pins
 from sdsetup.mirrors import DEFAULT, OFFICIAL_TORCH, Mirror, package_sources, remember_choice
 from sdsetup.venv import current_target

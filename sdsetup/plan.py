@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from sdsetup.errors import SdsetupError
-from sdsetup.index import IndexFile, wheel_of
+from sdsetup.index_pages import IndexFile, wheel_of
 from sdsetup.lockfile import Pin, TorchPin
 
 

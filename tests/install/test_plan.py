@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from packaging.tags import Tag
 
-from sdsetup.index import IndexFile
+from sdsetup.index_pages import IndexFile
 from sdsetup.lockfile import Pin, TorchPin
 from sdsetup.plan import MirrorListing, PlanError, build_plan, requirements_text
 
@@ -89,3 +92,11 @@ def test_requirements_pin_every_hash_and_torch_by_its_download():
     assert f"torch==2.13.0+cpu --hash=sha256:{H3}" in text
     assert f"numpy==2.4.6 --hash=sha256:{H1} --hash=sha256:{H2}" in text
     assert plan.known_size == 5 and plan.unknown_sizes == 1
+
+
+def test_plan_is_pure_and_loads_no_http_client():
+    code = ("import sys, sdsetup.plan, sdsetup.index_pages; "
+            "print('httpx' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "False"
