@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sdsetup.errors import SdsetupError
+from sdsetup.facts.bounded import run_bounded
 from sdsetup.home import Home
 from sdsetup.i18n import t
 from sdsetup.jsonstate import read_json, write_json
@@ -267,64 +267,115 @@ def select(spec: str, mirrors: Mapping[str, Mirror], remembered: Mapping[str, st
     return tuple(chain)
 
 
-_PRECEDENCE = (":env:", "site", "user", "global")
+PIP_SECTIONS = (":env:", "install", "global")
+"""The ``pip config list`` sections sdsetup honours, most binding first, as ``pip install`` does.
+
+pip merges its files before printing (``PIP_*`` variables beat ``PIP_CONFIG_FILE``, which beats the
+site file, then the user file, then the global one), so each ``section.option`` key appears once;
+what is left is the section: ``:env:`` (``PIP_*`` variables) over the command's own section
+(``install``: sdsetup fetches what ``pip install`` would) over ``[global]``. Other sections
+(``download``, ``list``…) do not apply to an install and are ignored, as pip ignores them.
+"""
+_TRUE = ("1", "true", "yes", "on", "y", "t")
 
 
 def sources_from_pip_config(items: Mapping[str, str], default_index: str) -> PackageSources:
-    """Index URLs and find-links locations, as pip would use them, from ``pip config list`` items.
+    """Index URLs and find-links locations, as ``pip install`` would use them, from pip's config.
 
-    Keys look like ``global.extra-index-url`` or ``:env:.find-links``; the most specific variant
-    wins, as in pip. ``no-index`` drops the indexes but keeps find-links.
+    ``items`` are ``pip config list``'s keys and values (``install.index-url``,
+    ``:env:.find-links``…); see :data:`PIP_SECTIONS` for which one wins. Empty values are
+    ignored, as pip ignores them. ``no-index`` drops the indexes but keeps find-links. This is the
+    one reading of pip's configuration: the ``default`` mirror uses it, and so does ``doctor``.
     """
 
     def value(option: str) -> str | None:
-        for variant in _PRECEDENCE:
-            if f"{variant}.{option}" in items:
-                return items[f"{variant}.{option}"]
+        for section in PIP_SECTIONS:
+            found = items.get(f"{section}.{option}")
+            if isinstance(found, str) and found.strip():
+                return found.strip()
         return None
 
     def many(option: str) -> list[str]:
         return (value(option) or "").split()
 
-    no_index = (value("no-index") or "").lower() in ("1", "true", "yes", "on")
+    no_index = (value("no-index") or "").lower() in _TRUE
     indexes = [] if no_index else [value("index-url") or default_index, *many("extra-index-url")]
     links = [link if _is_url(link) else Path(link).absolute().as_uri() for link in many("find-links")]
     return PackageSources(tuple(dict.fromkeys(indexes)), tuple(dict.fromkeys(links)))
 
 
 def parse_pip_config_list(output: str) -> dict[str, str]:
-    """``pip config list`` prints ``variant.option='value'`` lines."""
+    """``pip config list`` prints ``section.option='value'`` lines; other lines are skipped."""
     items = {}
     for line in output.splitlines():
         key, sep, raw = line.partition("=")
-        if sep:
+        section, dot, option = key.strip().rpartition(".")
+        if sep and dot and section and option:
             items[key.strip()] = raw.strip().strip("'\"")
     return items
 
 
+def read_pip_answer(output: str) -> tuple[dict[str, str], str]:
+    """(config items, pip's default index) from what :data:`_PIP_QUERY` printed; ValueError if absent.
+
+    pip may print warnings around it (stderr is merged), so the answer is the marked line.
+    """
+    line = next((l for l in reversed(output.splitlines()) if l.startswith(_PIP_MARK)), None)
+    if line is None:
+        raise ValueError(output.strip()[-300:] or "no answer")
+    answer = json.loads(line[len(_PIP_MARK):])
+    if not isinstance(answer, dict) or not isinstance(answer.get("default_index"), str):
+        raise ValueError("unexpected answer")
+    items = answer.get("items")
+    if not isinstance(items, dict):
+        items = parse_pip_config_list(str(answer.get("config") or ""))
+    return {str(k): str(v) for k, v in items.items()}, answer["default_index"]
+
+
 # --------------------------------------------------------------------------- side effects
 
+_PIP_MARK = "sdsetup-pip-config "
 _PIP_QUERY = (
+    # pip's own merged configuration, as `pip config list` prints it; that command as a fallback.
     "import json, subprocess, sys\n"
     "from pip._internal.models.index import PyPI\n"
-    "out = subprocess.run([sys.executable, '-m', 'pip', 'config', 'list'],"
+    "items, out = None, ''\n"
+    "try:\n"
+    "    from pip._internal.configuration import Configuration\n"
+    "    c = Configuration(isolated=False)\n"
+    "    c.load()\n"
+    "    items = {k: str(v) for k, v in c.items()}\n"
+    "except Exception:\n"
+    "    out = subprocess.run([sys.executable, '-m', 'pip', 'config', 'list'],"
     " capture_output=True, text=True).stdout\n"
-    "print(json.dumps({'default_index': PyPI.simple_url, 'config': out}))\n"
+    f"print({_PIP_MARK!r} + json.dumps({{'default_index': PyPI.simple_url, 'items': items,"
+    " 'config': out}))\n"
 )
+PIP_TIMEOUT = 60.0
 
 
-def pip_package_sources(python: str | None = None, environ: Mapping[str, str] | None = None
-                        ) -> PackageSources:
-    """What pip is configured with on this machine, asked of pip itself (never written down)."""
-    env = dict(os.environ if environ is None else environ)
+def pip_package_sources(python: str | None = None, environ: Mapping[str, str] | None = None,
+                        timeout: float = PIP_TIMEOUT) -> PackageSources:
+    """What pip is configured with on this machine, asked of pip itself (never written down).
+
+    The child (and anything it starts) is killed if it overruns ``timeout``.
+    """
+    exe = python or sys.executable
     try:
-        done = subprocess.run([python or sys.executable, "-c", _PIP_QUERY], capture_output=True,
-                              text=True, timeout=60, env=env)
-        answer = json.loads(done.stdout)
-    except (OSError, subprocess.TimeoutExpired, ValueError) as err:
+        done = run_bounded([exe, "-c", _PIP_QUERY], timeout,
+                           env=dict(os.environ if environ is None else environ))
+    except OSError as err:
+        raise MirrorError("install.pip_config_unreadable", hint="install.hint_pip_config",
+                          detail=f"{exe}: {err.strerror or err}") from err
+    if done.timed_out:
+        raise MirrorError("install.pip_config_unreadable", hint="install.hint_pip_config",
+                          detail=t("install.pip_config_timeout", seconds=round(timeout)))
+    try:
+        items, default_index = read_pip_answer(done.stdout)
+    except ValueError as err:
         raise MirrorError("install.pip_config_unreadable", hint="install.hint_pip_config",
                           detail=str(err)) from err
-    return sources_from_pip_config(parse_pip_config_list(answer["config"]), answer["default_index"])
+    return sources_from_pip_config(items, default_index)
 
 
 def package_sources(mirror: Mirror) -> PackageSources:

@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -37,8 +37,10 @@ def _kill_tree(proc: subprocess.Popen) -> None:
     proc.kill()
 
 
-def run_bounded(argv: Sequence[str], timeout: float) -> Output:
+def run_bounded(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None) -> Output:
     """Run ``argv`` and return its exit status and stdout (stderr is merged into it).
+
+    ``env`` replaces the environment when given.
 
     Raises ``OSError`` when the program cannot be started (not found, not executable).
     """
@@ -48,7 +50,8 @@ def run_bounded(argv: Sequence[str], timeout: float) -> Output:
     )
     proc = subprocess.Popen(
         list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        text=True, encoding="utf-8", errors="replace", **extra,
+        text=True, encoding="utf-8", errors="replace", env=dict(env) if env is not None else None,
+        **extra,
     )
     try:
         stdout, _ = proc.communicate(timeout=max(timeout, 0.01))

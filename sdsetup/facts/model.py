@@ -71,7 +71,9 @@ class Proxy:
 
 @dataclass(frozen=True)
 class PipConfig:
-    """What ``pip config list`` reports, in the order pip gives it."""
+    """The indexes and find-links ``pip install`` would use here, read as the ``default`` mirror
+    reads them (:func:`sdsetup.mirrors.sources_from_pip_config`); ``index_url`` is None with
+    ``no-index``."""
 
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import socket
-import sys
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-from sdsetup.facts.bounded import run_bounded
 from sdsetup.facts.model import PipConfig, Proxy
 
 # httpx, pip and urllib read both spellings; the lower-case one wins in urllib, so list it first.
@@ -57,29 +55,17 @@ def probe_proxy(proxy: Proxy, timeout: float) -> Proxy:
         return Proxy(proxy.variable, proxy.url, False)
 
 
-# `pip config list` scopes, most binding last: environment variables beat every file.
-_SCOPE_RANK = {"global": 0, "user": 1, "site": 2, ":env:": 3}
-
-
-def parse_pip_config(text: str) -> PipConfig:
-    """Parse ``pip config list`` lines such as ``global.index-url='https://…'``."""
-    best: dict[str, tuple[int, str]] = {}
-    for line in text.splitlines():
-        name, sep, value = line.partition("=")
-        scope, dot, key = name.rpartition(".")
-        if not sep or not dot:
-            continue
-        rank = _SCOPE_RANK.get(scope, 1)
-        if key not in best or rank >= best[key][0]:
-            best[key] = (rank, value.strip().strip("'\""))
-
-    def split(key: str) -> tuple[str, ...]:
-        return tuple(best[key][1].split()) if key in best else ()
-
-    index = best.get("index-url")
-    return PipConfig(index[1] if index else None, split("extra-index-url"), split("find-links"))
+def pip_config_of(indexes: Sequence[str], find_links: Sequence[str]) -> PipConfig:
+    """The doctor's view of the package sources pip (and so the ``default`` mirror) uses."""
+    return PipConfig(indexes[0] if indexes else None, tuple(indexes[1:]), tuple(find_links))
 
 
 def probe_pip_config(timeout: float) -> PipConfig | None:
-    out = run_bounded([sys.executable, "-m", "pip", "config", "list"], timeout)
-    return parse_pip_config(out.stdout) if out.returncode == 0 else None
+    """pip's sources read exactly as ``sdsetup install`` reads them for the ``default`` mirror."""
+    from sdsetup.mirrors import MirrorError, pip_package_sources  # mirrors builds on facts
+
+    try:
+        sources = pip_package_sources(timeout=max(timeout, 0.05))
+    except MirrorError:
+        return None
+    return pip_config_of(sources.indexes, sources.find_links)

@@ -21,6 +21,7 @@ EN: dict[str, str] = {
     "install.auto_not_probed": "no mirror has been probed yet, so 'auto' has nothing to remember",
     "install.hint_probe": "sdsetup mirrors --probe",
     "install.pip_config_unreadable": "cannot read how pip is configured here: {detail}",
+    "install.pip_config_timeout": "pip did not answer within {seconds} s",
     "install.hint_pip_config": "python -m pip config list",
     # sdsetup mirrors / --probe
     "install.cmd_mirrors": "list the known mirrors; --probe measures them and remembers the best",
@@ -166,6 +167,7 @@ ZH: dict[str, str] = {
     "install.auto_not_probed": "还没有测速过任何镜像，auto 无从选择",
     "install.hint_probe": "sdsetup mirrors --probe",
     "install.pip_config_unreadable": "无法读取本机 pip 的配置：{detail}",
+    "install.pip_config_timeout": "pip 在 {seconds} 秒内没有响应",
     "install.hint_pip_config": "python -m pip config list",
     "install.cmd_mirrors": "列出已知镜像；加 --probe 可测速并记住最快的镜像",
     "install.opt_probe": "立即测试每个镜像（延迟和一次小范围读取），并按用途记住最快的，供 --mirror auto 使用",

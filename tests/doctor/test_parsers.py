@@ -7,7 +7,7 @@ import pytest
 
 from sdsetup.facts.accel import gfx_from_kfd, parse_amd_agents, parse_sycl_ls, probe_amd
 from sdsetup.facts.model import Gpu
-from sdsetup.facts.network import (parse_pip_config, probe_proxies, proxies_from,
+from sdsetup.facts.network import (pip_config_of, probe_proxies, proxies_from,
                                    proxies_from_system, proxy_address)
 from sdsetup.facts.nvidia import (SmiParseError, infer_capability, parse_proc_version,
                                   parse_query_csv, parse_table)
@@ -151,17 +151,19 @@ def test_sycl_ls():
     assert parse_sycl_ls("") == ()
 
 
-def test_pip_config_precedence_and_lists():
-    text = ("global.index-url='https://mirror.example/simple'\n"
-            "global.extra-index-url='file:///a/simple file:///b/simple'\n"
-            ":env:.index-url='https://env.example/simple'\n"
-            "user.find-links='/wheels'\n"
-            "nonsense line\n")
-    config = parse_pip_config(text)
-    assert config.index_url == "https://env.example/simple"
+def test_doctor_reads_pip_config_as_the_default_mirror_does():
+    from sdsetup.mirrors import sources_from_pip_config
+
+    items = {"global.index-url": "https://mirror.example/simple",
+             "install.index-url": "https://install.example/simple",
+             "global.extra-index-url": "file:///a/simple file:///b/simple",
+             "download.find-links": "file:///ignored", "install.find-links": "file:///wheels"}
+    sources = sources_from_pip_config(items, "DEFAULT")
+    config = pip_config_of(sources.indexes, sources.find_links)
+    assert config.index_url == "https://install.example/simple"
     assert config.extra_index_urls == ("file:///a/simple", "file:///b/simple")
-    assert config.find_links == ("/wheels",)
-    assert parse_pip_config("").index_url is None
+    assert config.find_links == ("file:///wheels",)
+    assert pip_config_of((), ()).index_url is None
 
 
 def test_proxies_and_addresses():

@@ -11,6 +11,7 @@ import pytest
 from sdsetup.home import Home
 from sdsetup.mirrors import (MirrorConfigError, MirrorError, PackageSources, build_mirrors,
                              bundled_mirrors_file, key_line, load_mirrors, parse_pip_config_list,
+                             pip_package_sources, read_pip_answer, _PIP_MARK,
                              read_tables, select, sources_from_pip_config)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -117,17 +118,52 @@ def test_mirror_values_select_names_urls_folders_and_chains(tmp_path):
      PackageSources(("https://a/simple", "file:///x/simple", "https://b/s"), ("https://c/links",))),
     ({"global.index-url": "https://a/simple", ":env:.index-url": "https://env/simple"},
      PackageSources(("https://env/simple",), ())),
-    ({"user.no-index": "true", "global.find-links": "https://c/links"},
+    ({"install.no-index": "true", "global.find-links": "https://c/links"},
      PackageSources((), ("https://c/links",))),
+    # pip install applies [install] over [global]; other commands' sections do not count.
+    ({"global.index-url": "https://g/simple", "install.index-url": "https://i/simple",
+      "download.extra-index-url": "https://d/simple"},
+     PackageSources(("https://i/simple",), ())),
+    ({"install.index-url": "https://i/simple", ":env:.index-url": "https://env/simple"},
+     PackageSources(("https://env/simple",), ())),
+    # an empty value is ignored, as pip ignores it
+    ({"install.index-url": "", "global.index-url": "https://g/simple"},
+     PackageSources(("https://g/simple",), ())),
 ])
 def test_default_mirror_reads_pip_config_like_pip(items, sources):
     assert sources_from_pip_config(items, "DEFAULT") == sources
 
 
 def test_pip_config_list_output_is_parsed():
-    out = "global.extra-index-url='file:///a/simple file:///b/simple'\n:env:.default-timeout='180'\n"
+    out = ("global.extra-index-url='file:///a/simple file:///b/simple'\n:env:.default-timeout='180'\n"
+           "nonsense line\n")
     assert parse_pip_config_list(out) == {"global.extra-index-url": "file:///a/simple file:///b/simple",
                                          ":env:.default-timeout": "180"}
+
+
+def test_pip_answer_is_found_among_warnings_and_checked():
+    line = _PIP_MARK + json.dumps({"default_index": "DEFAULT", "items": {"install.index-url": "x"}})
+    assert read_pip_answer("WARNING: something\n" + line + "\n") == ({"install.index-url": "x"}, "DEFAULT")
+    fallback = _PIP_MARK + json.dumps({"default_index": "D", "items": None, "config": "global.a='b'\n"})
+    assert read_pip_answer(fallback) == ({"global.a": "b"}, "D")
+    for bad in ("", "Traceback…", _PIP_MARK + "[]"):
+        with pytest.raises(ValueError):
+            read_pip_answer(bad)
+
+
+def test_pip_config_child_failures_are_mirror_errors(tmp_path):
+    with pytest.raises(MirrorError) as caught:
+        pip_package_sources(str(tmp_path / "no-such-python"))
+    assert caught.value.key == "install.pip_config_unreadable"
+    with pytest.raises(MirrorError) as caught:
+        pip_package_sources(timeout=0.01)
+    assert caught.value.key == "install.pip_config_unreadable"
+
+
+def test_pip_config_of_this_interpreter_is_read(monkeypatch):
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/env/simple")
+    monkeypatch.delenv("PIP_NO_INDEX", raising=False)
+    assert pip_package_sources().indexes[0] == "http://127.0.0.1:9/env/simple"
 
 
 def test_mirrors_json_lists_every_mirror(run_cli):
@@ -179,3 +215,17 @@ def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
     bad.write_text("[mirrors.x]\nname_en = 1\n", encoding="utf-8")
     (broken,) = mirror_checks(home, environ={"SDSETUP_MIRRORS": str(bad)})
     assert not broken.ok and broken.params["line"] == 2 and broken.params["where"] == "mirrors.x.name_en"
+
+
+def test_doctor_and_default_mirror_agree_on_an_install_section(monkeypatch, tmp_path):
+    from sdsetup.facts.network import probe_pip_config
+
+    config = tmp_path / "pip.conf"
+    config.write_text("[global]\nindex-url = http://127.0.0.1:9/global/simple\n"
+                      "[install]\nindex-url = http://127.0.0.1:9/install/simple\n", encoding="utf-8")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_NO_INDEX", "PIP_FIND_LINKS"):
+        monkeypatch.delenv(name, raising=False)
+    sources = pip_package_sources()
+    assert sources.indexes[0] == "http://127.0.0.1:9/install/simple"
+    assert probe_pip_config(60).index_url == sources.indexes[0]
