@@ -363,7 +363,11 @@ def run_installer(home: Home, request: Request, python: Path, wheels: Path, requ
     installer = "uv" if uv else "pip"
     say(t("install.installing", installer=installer))
     command = installer_command(installer, python, wheels, requirements, uv, home.cache_dir / "uv")
-    done = subprocess.run(command, capture_output=True, text=True)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True)
+    except OSError as err:
+        raise InstallError("install.installer_failed", hint="install.hint_report", installer=installer,
+                           detail=f"{command[0]}: {err.strerror or err}") from err
     if done.returncode != 0:
         raise InstallError("install.installer_failed", hint="install.hint_report",
                            installer=installer, detail=(done.stderr or done.stdout).strip()[-1500:])

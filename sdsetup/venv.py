@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import shutil
 import struct
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Mapping
@@ -28,11 +27,16 @@ from typing import Any
 from packaging.tags import Tag, compatible_tags, cpython_tags, platform_tags
 
 from sdsetup.errors import SdsetupError
+from sdsetup.facts.bounded import run_bounded
 from sdsetup.facts.model import PythonInfo
+from sdsetup.i18n import t
 from sdsetup.jsonstate import read_json, write_json
 
 SUPPORTED_PYTHONS = ((3, 10), (3, 12))
 STATE_FILE = "sdsetup-install.json"
+INSPECT_TIMEOUT = 60.0
+CREATE_TIMEOUT = 600.0
+"""``python -m venv`` runs ensurepip, which is slow on a cold disk but never takes minutes."""
 LOCK_PLATFORMS = {"linux-x86_64": "linux_x86_64", "win-amd64": "win_amd64"}
 """sysconfig platforms → the platform part of lockfile names."""
 
@@ -99,22 +103,42 @@ def current_target() -> Target:
 
 
 def parse_target(text: str) -> Target:
-    data = json.loads(text)
-    info = PythonInfo(version=tuple(data["version"]), implementation=data["implementation"],
-                      bits=int(data["bits"]), executable=data["executable"])
-    return Target(info, data["platform"])
+    """The interpreter's answer to :data:`_QUERY` (its last line: warnings may come first).
+
+    Raises ``ValueError`` for anything else.
+    """
+    lines = text.strip().splitlines()
+    try:
+        data = json.loads(lines[-1] if lines else "")
+        info = PythonInfo(version=tuple(int(v) for v in data["version"]),
+                          implementation=str(data["implementation"]), bits=int(data["bits"]),
+                          executable=str(data["executable"]))
+        return Target(info, str(data["platform"]))
+    except (KeyError, TypeError, IndexError) as err:
+        raise ValueError(f"unexpected answer: {text.strip()[-300:]}") from err
 
 
 # --------------------------------------------------------------------------- side effects
 
 
-def inspect_python(python: Path | None) -> Target:
-    """Ask an interpreter (default: the one running sdsetup) what it is."""
+def inspect_python(python: Path | None, timeout: float = INSPECT_TIMEOUT) -> Target:
+    """Ask an interpreter (default: the one running sdsetup) what it is.
+
+    An interpreter that cannot start, overruns ``timeout`` (killed with its children) or answers
+    something else is a :class:`VenvError`.
+    """
     exe = str(python) if python else sys.executable
     try:
-        done = subprocess.run([exe, "-c", _QUERY], capture_output=True, text=True, timeout=60)
+        done = run_bounded([exe, "-c", _QUERY], timeout)
+    except OSError as err:
+        raise VenvError("install.python_unusable", hint="install.hint_python", python=exe,
+                        detail=err.strerror or str(err)) from err
+    if done.timed_out:
+        raise VenvError("install.python_unusable", hint="install.hint_python", python=exe,
+                        detail=t("install.timed_out", seconds=round(timeout)))
+    try:
         return parse_target(done.stdout)
-    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError) as err:
+    except ValueError as err:
         raise VenvError("install.python_unusable", hint="install.hint_python", python=exe,
                         detail=str(err)) from err
 
@@ -145,15 +169,22 @@ def recover(env_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def create(target: Target, env_dir: Path) -> None:
+def create(target: Target, env_dir: Path, timeout: float = CREATE_TIMEOUT) -> None:
     """A fresh venv at ``env_dir`` (the old env already moved aside)."""
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(env_dir, ignore_errors=True)
-    done = subprocess.run([target.python.executable, "-m", "venv", str(env_dir)],
-                          capture_output=True, text=True)
+    exe = target.python.executable
+    try:
+        done = run_bounded([exe, "-m", "venv", str(env_dir)], timeout)
+    except OSError as err:
+        raise VenvError("install.venv_failed", hint="install.hint_venv", python=exe,
+                        detail=err.strerror or str(err)) from err
+    if done.timed_out:
+        raise VenvError("install.venv_failed", hint="install.hint_venv", python=exe,
+                        detail=t("install.timed_out", seconds=round(timeout)))
     if done.returncode != 0:
-        raise VenvError("install.venv_failed", hint="install.hint_venv",
-                        python=target.python.executable, detail=(done.stderr or done.stdout)[-800:])
+        raise VenvError("install.venv_failed", hint="install.hint_venv", python=exe,
+                        detail=done.stdout.strip()[-800:])
 
 
 class Swap:

@@ -22,6 +22,7 @@ EN: dict[str, str] = {
     "install.hint_probe": "sdsetup mirrors --probe",
     "install.pip_config_unreadable": "cannot read how pip is configured here: {detail}",
     "install.pip_config_timeout": "pip did not answer within {seconds} s",
+    "install.timed_out": "no answer within {seconds} s (stopped)",
     "install.hint_pip_config": "python -m pip config list",
     # sdsetup mirrors / --probe
     "install.cmd_mirrors": "list the known mirrors; --probe measures them and remembers the best",
@@ -168,6 +169,7 @@ ZH: dict[str, str] = {
     "install.hint_probe": "sdsetup mirrors --probe",
     "install.pip_config_unreadable": "无法读取本机 pip 的配置：{detail}",
     "install.pip_config_timeout": "pip 在 {seconds} 秒内没有响应",
+    "install.timed_out": "{seconds} 秒内没有响应（已终止）",
     "install.hint_pip_config": "python -m pip config list",
     "install.cmd_mirrors": "列出已知镜像；加 --probe 可测速并记住最快的镜像",
     "install.opt_probe": "立即测试每个镜像（延迟和一次小范围读取），并按用途记住最快的，供 --mirror auto 使用",

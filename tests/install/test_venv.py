@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+
 import pytest
 
 from sdsetup.facts.model import PythonInfo
-from sdsetup.venv import STATE_FILE, Swap, Target, VenvError, check_supported, recover, target_tags
+from sdsetup.venv import (STATE_FILE, Swap, Target, VenvError, check_supported, create, inspect_python,
+                          recover, target_tags)
 
 
 def target(version=(3, 11, 7), implementation="cpython", bits=64) -> Target:
@@ -69,3 +74,43 @@ def test_an_interrupted_run_is_undone_by_the_next(tmp_path):
     env.mkdir()  # killed mid-build: no state file
     recover(env)
     assert (env / STATE_FILE).read_text(encoding="utf-8") == '{"v": "old"}' and not old.exists()
+
+
+def _script(path, body: str):
+    path.write_text("#!/bin/sh\n" + body, encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for the interpreter")
+def test_interpreters_that_hang_fail_or_babble_are_venv_errors(tmp_path):
+    hang = _script(tmp_path / "hang", f"sleep 30 &\necho $! > {tmp_path / 'child'}\nwait\n")
+    started = time.monotonic()
+    with pytest.raises(VenvError) as caught:
+        inspect_python(hang, timeout=0.5)
+    assert caught.value.key == "install.python_unusable" and time.monotonic() - started < 10
+    child = int((tmp_path / "child").read_text())
+    for _ in range(50):  # the grandchild is killed with the tree
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the interpreter's child outlived the timeout")
+    for bad in (tmp_path / "missing", _script(tmp_path / "babble", "echo hello\n")):
+        with pytest.raises(VenvError) as caught:
+            inspect_python(bad)
+        assert caught.value.key == "install.python_unusable"
+    broken = Target(PythonInfo((3, 11, 0), "cpython", 64, str(_script(tmp_path / "nope", "exit 3\n"))),
+                    "linux-x86_64")
+    with pytest.raises(VenvError) as caught:
+        create(broken, tmp_path / "env")
+    assert caught.value.key == "install.venv_failed"
+    gone = Target(PythonInfo((3, 11, 0), "cpython", 64, str(tmp_path / "missing")), "linux-x86_64")
+    with pytest.raises(VenvError):
+        create(gone, tmp_path / "env")
+
+
+def test_the_running_interpreter_is_inspected():
+    assert inspect_python(None).python.executable
