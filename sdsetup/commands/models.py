@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from sdsetup.cli import render_warning
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.i18n import t
 from sdsetup.units import human_size
@@ -18,12 +19,12 @@ from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
 from sdsetup.models.hashcache import CACHE_NAME, HashCache
-from sdsetup.models.hf import endpoint
+from sdsetup.models.hf import DEFAULT_ENDPOINT, endpoint
 from sdsetup.models.library import (
     BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files, shown_path,
 )
 from sdsetup.models.placement import FOLDERS, Layout, canonical_type
-from sdsetup.models.refs import parse_reference
+from sdsetup.models.refs import CivitaiRef, HfRef, parse_reference
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,13 +102,9 @@ def _cache(ctx) -> HashCache:
     return HashCache(ctx.home.root / CACHE_NAME)
 
 
-def _warn(err: SdsetupError) -> None:
-    print(t("models.warning_prefix") + " " + str(err), file=sys.stderr)
-
-
 def _report_installed(done: Installed, as_json: bool) -> None:
     for warning in done.warnings:
-        _warn(warning)
+        print(render_warning(warning), file=sys.stderr)
     if as_json:
         print(json.dumps(done.as_json(), ensure_ascii=False))
         return
@@ -154,11 +151,15 @@ def run_get(args: argparse.Namespace, ctx) -> int:
     mirror = chosen_mirror(ctx.home, args.mirror)
     token = civitai.pick_token(args.token, os.environ, _config(ctx.home.config_file),
                                getattr(ref, "url_token", None))
+    # Only the base this reference uses is checked: a bad HF_ENDPOINT must not stop Civitai.
+    api = civitai.api_base(mirror.civitai, os.environ, mirror=mirror.name) \
+        if isinstance(ref, CivitaiRef) else civitai.DEFAULT_BASE
+    hf_base = endpoint(mirror.huggingface, os.environ, mirror=mirror.name) \
+        if isinstance(ref, HfRef) else DEFAULT_ENDPOINT
     cache = _cache(ctx)
     try:
-        with CivitaiClient(civitai.api_base(mirror.civitai, os.environ), token) as client:
-            done = get(ref, client=client, hf_base=endpoint(mirror.huggingface, os.environ),
-                       options=options, cache=cache)
+        with CivitaiClient(api, token) as client:
+            done = get(ref, client=client, hf_base=hf_base, options=options, cache=cache)
     finally:
         cache.save()
     _report_installed(done, args.json)

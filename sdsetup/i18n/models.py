@@ -74,7 +74,6 @@ EN: dict[str, str] = {
     "models.already_installed": "already installed: {path}\n  {type}, {family}, {size}, AutoV2 "
                                 "{autov2}",
     "models.sidecar_written": "  + {path}",
-    "models.warning_prefix": "warning:",
     "models.warn_kind": "the file looks like a {detected}, but it is labelled {declared}; it was "
                         "placed as {declared} (use --type to change that)",
     "models.warn_family": "the file's weights are {detected}, but Civitai says {declared}; it "
@@ -156,6 +155,13 @@ EN: dict[str, str] = {
                                "being processed)",
     "models.civitai_no_such_file": "version {version} has no file {wanted}; its files: {files}",
     "models.hint_file_choice": "sdsetup models get <reference> --file <id or name from the list>",
+    "models.bad_endpoint": "the {service} address {url}{origin} is not a usable URL: {reason}",
+    "models.origin_env": " (from the environment variable {var})",
+    "models.origin_mirror": " (from mirror {mirror})",
+    "models.bad_url": "cannot send a request to {url}: not a usable URL ({detail})",
+    "models.hint_endpoint": "correct the address (or unset the environment variable), or choose "
+    "another mirror with --mirror",
+    "models.bad_url_reference": "not a usable download URL: {reference} ({reason})",
     "models.hf_unreachable": "cannot reach the Hugging Face endpoint {host} ({detail})",
     "models.hint_hf_mirror": "sdsetup models get <reference> --mirror tuna   (uses hf-mirror.com),"
                              " or set HF_ENDPOINT",
@@ -228,7 +234,6 @@ ZH: dict[str, str] = {
     "models.opt_progress": "即使标准错误输出不是终端也显示进度条（供前端使用）",
     "models.already_installed": "已经安装：{path}\n  {type}，{family}，{size}，AutoV2 {autov2}",
     "models.sidecar_written": "  + {path}",
-    "models.warning_prefix": "警告：",
     "models.warn_kind": "该文件看起来是 {detected}，但标注为 {declared}；已按 {declared} 放置"
                         "（可用 --type 更改）",
     "models.warn_family": "该文件的权重属于 {detected}，但 Civitai 标注为 {declared}；它无法与另一"
@@ -300,6 +305,12 @@ ZH: dict[str, str] = {
     "models.civitai_no_files": "版本 {version} 没有可下载的文件（已归档或仍在处理中）",
     "models.civitai_no_such_file": "版本 {version} 中没有文件 {wanted}；它的文件有：{files}",
     "models.hint_file_choice": "sdsetup models get <引用> --file <列表中的 ID 或名称>",
+    "models.bad_endpoint": "{service} 地址 {url}{origin}不是可用的 URL：{reason}",
+    "models.origin_env": "（来自环境变量 {var}）",
+    "models.origin_mirror": "（来自镜像 {mirror}）",
+    "models.bad_url": "无法向 {url} 发送请求：不是可用的 URL（{detail}）",
+    "models.hint_endpoint": "请改正该地址（或取消该环境变量），或用 --mirror 换一个镜像",
+    "models.bad_url_reference": "不是可用的下载地址：{reference}（{reason}）",
     "models.hf_unreachable": "无法连接 Hugging Face 地址 {host}（{detail}）",
     "models.hint_hf_mirror": "sdsetup models get <引用> --mirror tuna   （使用 hf-mirror.com），"
                              "或设置 HF_ENDPOINT",

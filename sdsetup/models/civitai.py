@@ -18,14 +18,14 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from sdsetup import __version__
+from sdsetup import http
 from sdsetup.download.item import Source
 from sdsetup.download.names import redact_url
+from sdsetup.models import endpoints
 from sdsetup.download.retry import backoff_delay, parse_retry_after
 from sdsetup.models.errors import CivitaiError
 
 DEFAULT_BASE = "https://civitai.com"
-USER_AGENT = f"sdsetup/{__version__} (model installer)"
 TOKEN_ENV_VARS = ("CIVITAI_TOKEN", "CIVITAI_API_TOKEN", "CIVITAI_API_KEY")
 # Weights of the model itself; other file types (VAE, Config, Training Data…) only on request.
 MAIN_FILE_TYPES = ("Model", "Pruned Model", "Diffusion Model", "UNet")
@@ -73,10 +73,18 @@ class RetryPolicy:
     retry_after_cap: float = 120.0
 
 
-def api_base(mirror_civitai: str | None, environ: Mapping[str, str]) -> str:
-    """The site root the API lives under (``…/api/v1`` is accepted and trimmed)."""
-    base = environ.get("SDSETUP_CIVITAI_URL") or mirror_civitai or DEFAULT_BASE
-    base = base.rstrip("/")
+BASE_ENV_VAR = "SDSETUP_CIVITAI_URL"
+
+
+def api_base(mirror_civitai: str | None, environ: Mapping[str, str], *,
+             mirror: str | None = None) -> str:
+    """The site root the API lives under (``…/api/v1`` is accepted and trimmed).
+
+    A base that is not a usable http(s) URL raises :class:`CivitaiError` saying where it came
+    from: ``SDSETUP_CIVITAI_URL``, or the mirror named ``mirror``.
+    """
+    base = endpoints.configured("Civitai", environ, (BASE_ENV_VAR,), mirror_civitai, mirror,
+                                DEFAULT_BASE, CivitaiError)
     return base[: -len("/api/v1")] if base.endswith("/api/v1") else base
 
 
@@ -239,8 +247,7 @@ class CivitaiClient:
         self._token = token
         self._policy = policy
         self._sleep = sleep
-        self._client = httpx.Client(follow_redirects=False, timeout=timeout,
-                                    headers={"User-Agent": USER_AGENT})
+        self._client = http.client(timeout=timeout)
 
     def close(self) -> None:
         self._client.close()
@@ -256,7 +263,7 @@ class CivitaiClient:
         return urlsplit(self.base).netloc
 
     def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._token}"} if self._token else {}
+        return http.bearer(self._token)
 
     def _attempts(self, status: int) -> int:
         if status == 429:
@@ -285,6 +292,8 @@ class CivitaiClient:
                             response.read()
                         return response
                     response.read()
+            except httpx.InvalidURL as err:  # not an HTTPError: a bad base or redirect target
+                raise endpoints.bad_url(url, err, CivitaiError) from None
             except httpx.HTTPError as err:
                 raise CivitaiError("models.civitai_unreachable", hint="models.hint_civitai_proxy",
                                    host=self.host, detail=str(err) or type(err).__name__) from None

@@ -7,7 +7,6 @@ check on the finished temporary file before it is renamed into place (the engine
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from typing import Any
 from sdsetup.download import DownloadItem, Source, fetch, name_from_url
 from sdsetup.download.item import Tuning
 from sdsetup.errors import SdsetupError
+from sdsetup.jsonstate import write_json
 from sdsetup.models import hf
 from sdsetup.models.arch import (
     Architecture, detect_architecture, families_conflict, family_of_base_model,
@@ -165,12 +165,6 @@ def _warnings(wanted: Wanted, kind: str, arch: Architecture | None) -> list[Sdse
     return found
 
 
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
-    os.replace(temp, path)
-
-
 def _sidecars(dest: Path, sha256: str, wanted: Wanted, options: GetOptions
               ) -> tuple[list[Path], list[SdsetupError]]:
     """The version metadata (plus which file and its hash, for ``verify``) and the preview."""
@@ -179,7 +173,7 @@ def _sidecars(dest: Path, sha256: str, wanted: Wanted, options: GetOptions
     if wanted.metadata is not None:
         info = sidecar(dest, CIVITAI_SIDECAR)
         own = {"file_id": wanted.file_id, "sha256": sha256, "published": bool(wanted.sha256)}
-        _write_json(info, {**wanted.metadata, SDSETUP_KEY: own})
+        write_json(info, {**wanted.metadata, SDSETUP_KEY: own}, sort_keys=False)
         written.append(info)
     if wanted.preview_url:
         preview = sidecar(dest, PREVIEW_SIDECAR)

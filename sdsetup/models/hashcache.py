@@ -6,12 +6,11 @@ again; a corrupt cache is treated as empty (it is only a cache).
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from sdsetup.download.hashing import sha256_file
+from sdsetup.jsonstate import read_json, write_json
 
 CACHE_NAME = "model-hashes.json"
 
@@ -20,15 +19,8 @@ class HashCache:
     def __init__(self, file: Path, hasher: Callable[[Path], str] = sha256_file) -> None:
         self.file = file
         self._hasher = hasher
-        self._entries = self._load()
+        self._entries: dict[str, dict] = read_json(file, {})
         self._dirty = False
-
-    def _load(self) -> dict[str, dict]:
-        try:
-            data = json.loads(self.file.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
 
     @staticmethod
     def _stamp(path: Path) -> tuple[int, int]:
@@ -64,8 +56,5 @@ class HashCache:
     def save(self) -> None:
         if not self._dirty:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.file.with_name(self.file.name + f".{os.getpid()}.tmp")
-        temp.write_text(json.dumps(self._entries, indent=1, sort_keys=True), "utf-8")
-        os.replace(temp, self.file)
+        write_json(self.file, self._entries, indent=1)
         self._dirty = False

@@ -14,8 +14,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from sdsetup import http
 from sdsetup.download.item import Source
-from sdsetup.models.civitai import USER_AGENT
+from sdsetup.models import endpoints
 from sdsetup.models.errors import ModelError
 from sdsetup.models.refs import HfRef
 
@@ -30,17 +31,21 @@ class HfFile:
     size: int | None
 
 
-def endpoint(mirror_hf: str | None, environ: Mapping[str, str]) -> str:
-    chosen = environ.get("SDSETUP_HF_ENDPOINT") or environ.get("HF_ENDPOINT") or mirror_hf
-    return (chosen or DEFAULT_ENDPOINT).rstrip("/")
+ENDPOINT_ENV_VARS = ("SDSETUP_HF_ENDPOINT", "HF_ENDPOINT")
+
+
+def endpoint(mirror_hf: str | None, environ: Mapping[str, str], *,
+             mirror: str | None = None) -> str:
+    """The endpoint: the environment, else the mirror named ``mirror``, else huggingface.co.
+
+    One that is not a usable http(s) URL raises :class:`ModelError` saying where it came from.
+    """
+    return endpoints.configured("Hugging Face", environ, ENDPOINT_ENV_VARS, mirror_hf, mirror,
+                                DEFAULT_ENDPOINT, ModelError)
 
 
 def resolve_url(base: str, ref: HfRef) -> str:
     return f"{base}/{ref.repo}/resolve/{quote(ref.revision, safe='')}/{quote(ref.path)}"
-
-
-def _auth(token: str | None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 def facts_from_headers(headers: Mapping[str, str]) -> tuple[str | None, int | None]:
@@ -57,8 +62,10 @@ def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0) -> H
     url = resolve_url(base, ref)
     what = f"{ref.repo}/{ref.path}@{ref.revision}"
     try:
-        response = httpx.head(url, headers={"User-Agent": USER_AGENT, **_auth(token)},
-                              follow_redirects=False, timeout=timeout)
+        with http.client(timeout=timeout) as client:
+            response = client.head(url, headers=http.bearer(token))
+    except httpx.InvalidURL as err:  # not an HTTPError: the endpoint or path makes no URL
+        raise endpoints.bad_url(url, err, ModelError) from None
     except httpx.HTTPError as err:
         raise ModelError("models.hf_unreachable", hint="models.hint_hf_mirror",
                          host=urlsplit(base).netloc, detail=type(err).__name__) from None
@@ -77,4 +84,4 @@ def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0) -> H
 
 
 def source(file: HfFile, token: str | None) -> Source:
-    return Source(file.url, headers=_auth(token), name=urlsplit(file.url).netloc)
+    return Source(file.url, headers=http.bearer(token), name=urlsplit(file.url).netloc)

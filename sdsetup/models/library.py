@@ -7,13 +7,13 @@ differs from the one recorded in its ``<stem>.civitai.json`` sidecar, *ok* when 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sdsetup.errors import SdsetupError
+from sdsetup.jsonstate import read_json
 from sdsetup.models.arch import Architecture, detect_architecture
 from sdsetup.models.hashcache import HashCache
 from sdsetup.models.placement import FOLDERS, Layout, folder, sidecar
@@ -87,10 +87,7 @@ def expected_sha256(metadata: Any, file_name: str) -> str | None:
 
 def read_civitai_sidecar(path: Path) -> Any:
     """The ``<stem>.civitai.json`` beside a model, parsed, or None."""
-    try:
-        return json.loads(sidecar(path, CIVITAI_SIDECAR).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    return read_json(sidecar(path, CIVITAI_SIDECAR))
 
 
 def _status(sha: str | None, expected: str | None) -> str:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sdsetup.download.names import url_problem
+from sdsetup.i18n import t
 from sdsetup.models.errors import BadReference
 
 CIVITAI_HOSTS = ("civitai.com", "civitai.red", "civitai.green")
@@ -126,6 +128,10 @@ def parse_reference(text: str) -> Reference:
     parts = urlsplit(reference)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _bad(reference)
+    problem = url_problem(reference)
+    if problem is not None:  # a bad port, say: urllib and httpx would raise on it later
+        raise BadReference("models.bad_url_reference", hint="download.hint_url",
+                           reference=_TOKEN_QUERY.sub(r"\1***", reference), reason=t(problem))
     host = parts.hostname.lower()
     if _is_host(host, CIVITAI_HOSTS):
         return _civitai_url(parts.path, parse_qs(parts.query), reference)

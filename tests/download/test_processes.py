@@ -124,7 +124,7 @@ def test_cli_disk_full_is_reported_before_downloading(run_cli, tmp_path):
 
 def test_cli_speaks_chinese(run_cli):
     result = run_cli("download", "ftp://example/x", env={"SDSETUP_LANG": "zh_CN"})
-    assert "不是 http(s) 地址" in result.stderr
+    assert "不是可用的 http(s) 地址" in result.stderr and "开头" in result.stderr
 
 
 def test_cli_names_an_api_download_from_the_server(run_cli, tmp_path):
