@@ -8,15 +8,16 @@ title, name, stem, model_name or a hash prefix.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sdsetup.download.hashing import sha256_file
+from sdsetup.jsonstate import read_json, write_json
+from sdsetup.safetensors_header import InvalidSafetensors, read_header
+
 CHECKPOINT_SUFFIXES = (".safetensors", ".ckpt")
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,18 @@ def find_checkpoint(checkpoints: Iterable[Checkpoint], wanted: str) -> Checkpoin
     return None
 
 
-def sha256_of(path: Path, skip: int = 0) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        f.seek(skip)
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def tensor_data_offset(path: Path) -> int:
-    """Where a safetensors file's tensor bytes start: after the 8-byte length and the header."""
-    with path.open("rb") as f:
-        return 8 + int.from_bytes(f.read(8), "little")
+    """Where the bytes ``autov3`` hashes start: a safetensors file's tensor data, else byte 0.
+
+    As in A1111, a file that is not safetensors (a ``.pt`` LoRA) is hashed whole; so is one whose
+    header does not check out, rather than failing the generation that asked for its hash.
+    """
+    if path.suffix.lower() != ".safetensors":
+        return 0
+    try:
+        return read_header(path).data_offset
+    except InvalidSafetensors:
+        return 0
 
 
 class HashCache:
@@ -85,18 +85,16 @@ class HashCache:
     def __init__(self, file: Path) -> None:
         self._file = file
         self._lock = threading.Lock()
-        try:
-            self._entries = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self._entries = {}
+        self._entries: dict = read_json(file, {})
 
     def peek(self, path: Path, kind: str = "sha256") -> str | None:
         """The cached hash if it is still valid, without reading the file."""
         stat = path.stat()
         with self._lock:
             entry = self._entries.get(f"{kind}:{path}")
-        return entry["hash"] if entry and entry.get("stamp") == [stat.st_size, stat.st_mtime_ns] \
-            else None
+        if isinstance(entry, dict) and entry.get("stamp") == [stat.st_size, stat.st_mtime_ns]:
+            return entry.get("hash")
+        return None
 
     def get(self, path: Path, kind: str = "sha256") -> str:
         cached = self.peek(path, kind)
@@ -104,11 +102,10 @@ class HashCache:
             return cached
         stat = path.stat()
         key, stamp = f"{kind}:{path}", [stat.st_size, stat.st_mtime_ns]
-        digest = sha256_of(path, tensor_data_offset(path) if kind == "autov3" else 0)
+        digest = sha256_file(path, tensor_data_offset(path) if kind == "autov3" else 0)
         with self._lock:
             self._entries[key] = {"stamp": stamp, "hash": digest}
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-            self._file.write_text(json.dumps(self._entries), encoding="utf-8")
+            write_json(self._file, self._entries, indent=None)
         return digest
 
 

@@ -100,10 +100,6 @@ _BY_SAMPLER = {_key(n): s for s in SAMPLERS for n in (s.name, *s.aliases)}
 _BY_SCHEDULE = {_key(n): s for s in SCHEDULES for n in (s.name, s.label, *s.aliases)}
 
 
-def schedule_named(name: str) -> Schedule:
-    return _BY_SCHEDULE[name]
-
-
 def resolve(sampler_name: str | None, scheduler: str | None) -> Choice:
     """Split "DPM++ 2M Karras"-style names and resolve both parts, falling back like A1111."""
     name = _key(sampler_name or SAMPLERS[0].name)

@@ -8,9 +8,11 @@ from pathlib import Path
 _BLOCK = 1024 * 1024
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, skip: int = 0) -> str:
+    """The file's sha256, of the bytes from offset ``skip`` on (all of them by default)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
+        handle.seek(skip)
         while block := handle.read(_BLOCK):
             digest.update(block)
     return digest.hexdigest()

@@ -138,7 +138,9 @@ def test_hash_cache_peeks_without_reading_and_follows_changes(tmp_path):
     folder = tmp_path / "Stable-diffusion"
     folder.mkdir()
     model = folder / "m.safetensors"
-    model.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      \x00\x01\x02\x03")
+    # One U8 tensor holding 00 01 02 03: autov3 hashes those four bytes only (civitai.md §4).
+    header = b'{"t":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}'
+    model.write_bytes(len(header).to_bytes(8, "little") + header + b"\x00\x01\x02\x03")
     cache = HashCache(tmp_path / "hashes.json")
     assert scan_checkpoints(folder, cache)[0].sha256 is None  # nothing read yet
     digest = cache.get(model)
@@ -147,6 +149,13 @@ def test_hash_cache_peeks_without_reading_and_follows_changes(tmp_path):
     assert cache.get(model, "autov3")[:12] == "054edec1d021"  # civitai.md §4 test vector
     model.write_bytes(b"changed")
     assert cache.peek(model) is None
+    # Not a well-formed safetensors file, or not one at all: hashed whole, as A1111 does.
+    assert cache.get(model, "autov3") == cache.get(model)
+    lora = folder / "old.pt"
+    lora.write_bytes(b"PK\x03\x04 a pickle zip")
+    assert cache.get(lora, "autov3") == cache.get(lora)
+    (tmp_path / "hashes.json").write_text("[]")  # hand-edited into the wrong shape
+    assert HashCache(tmp_path / "hashes.json").peek(model) is None
 
 
 @pytest.mark.parametrize("hires, size", [
