@@ -1,7 +1,8 @@
 """NVIDIA facts: parsers for nvidia-smi and /proc/driver/nvidia/version, and the probe that runs them.
 
 Parsers take text and return data; they raise :class:`SmiParseError` on output they do not
-understand. The formats are those of real captures kept in ``tests/doctor/fixtures/nvidia-smi``.
+understand. Its text is the tool's own output, quoted, never an English sentence: doctor shows it
+after its catalogue label (``doctor.check.probe_garbage``) in whatever language it speaks. The formats are those of real captures kept in ``tests/doctor/fixtures/nvidia-smi``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,26 @@ QUERY_FIELDS = ("name", "memory.total", "driver_version", "compute_cap")
 _VERSION = r"(\d+\.\d+(?:\.\d+)?)"
 
 
+_QUOTED_CHARS = 120
+
+
+def quoted(raw: str) -> str:
+    """The tool's output as shown in a message: quoted, escaped, shortened, language-neutral."""
+    text = " ".join(raw.split())
+    if len(text) > _QUOTED_CHARS:
+        text = text[:_QUOTED_CHARS] + "…"
+    return repr(text)
+
+
 class SmiParseError(ValueError):
-    """nvidia-smi printed something that is not the documented format."""
+    """nvidia-smi printed something that is not the documented format.
+
+    ``raw`` is the part of its output that did not fit; ``str()`` is that text, quoted.
+    """
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(quoted(raw))
+        self.raw = raw
 
 
 @dataclass(frozen=True)
@@ -43,7 +62,7 @@ def _mib(text: str | None) -> int | None:
         return None
     match = re.fullmatch(r"(\d+)(?:\s*MiB)?", text)
     if not match:
-        raise SmiParseError(f"memory value {text!r}")
+        raise SmiParseError(text)
     return int(match.group(1))
 
 
@@ -67,21 +86,21 @@ def parse_query_csv(text: str, fields: tuple[str, ...] = QUERY_FIELDS) -> tuple[
     gpus = []
     for row in csv.reader(line for line in text.splitlines() if line.strip()):
         if len(row) != len(fields):
-            raise SmiParseError(f"expected {len(fields)} columns, got {row!r}")
+            raise SmiParseError(", ".join(row))
         values = dict(zip(fields, (_value(cell) for cell in row)))
         capability = values.get("compute_cap")
         if capability is not None and not re.fullmatch(r"\d+\.\d+", capability):
-            raise SmiParseError(f"compute capability {capability!r}")
+            raise SmiParseError(capability)
         driver = values.get("driver_version")
         if not re.fullmatch(_VERSION, driver or ""):
-            raise SmiParseError(f"driver version {driver!r}")
+            raise SmiParseError(driver or ", ".join(row))
         name = values.get("name")
         if not name or not name.isprintable():
-            raise SmiParseError(f"GPU name {name!r}")
+            raise SmiParseError(name or ", ".join(row))
         gpus.append(_with_capability(Gpu("nvidia", name, _mib(values.get("memory.total")),
                                          driver, capability)))
     if not gpus:
-        raise SmiParseError("no GPUs listed")
+        raise SmiParseError(text)
     return tuple(gpus)
 
 
@@ -98,7 +117,7 @@ def parse_table(text: str) -> SmiTable:
     driver = _TABLE_DRIVER.search(text)
     cuda = _TABLE_CUDA.search(text)
     if not driver:
-        raise SmiParseError("no 'Driver Version' in the output")
+        raise SmiParseError(text)
     lines = text.splitlines()
     gpus = []
     for i, line in enumerate(lines):
@@ -119,7 +138,7 @@ def parse_proc_version(text: str) -> str:
     """The driver version in ``/proc/driver/nvidia/version`` ("NVRM version: … Module  550.54.14 …")."""
     match = _PROC_VERSION.search(text)
     if not match:
-        raise SmiParseError("no kernel module version")
+        raise SmiParseError(text)
     return match.group(1)
 
 
@@ -147,8 +166,8 @@ def _query(smi: str, deadline: float) -> tuple[tuple[Gpu, ...], ProbeIssue | Non
             except SmiParseError as err:
                 return (), ProbeIssue("nvidia-smi", "garbage", str(err))
         if "compute_cap" not in out.stdout:
-            return (), ProbeIssue("nvidia-smi", "error", out.stdout.strip()[:200])
-    return (), ProbeIssue("nvidia-smi", "error", "query failed")
+            return (), ProbeIssue("nvidia-smi", "error", quoted(out.stdout))
+    return (), ProbeIssue("nvidia-smi", "error", quoted(out.stdout))
 
 
 def probe_nvidia_smi(smi: str, deadline: float) -> NvidiaFacts:
