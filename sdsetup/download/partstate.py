@@ -8,11 +8,11 @@ sha256); correctness still rests on the final hash check, never on the sidecar.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sdsetup.download.ranges import Span, merge
+from sdsetup.jsonstate import write_json
 
 _VERSION = 1
 
@@ -53,8 +53,12 @@ def decode(text: str) -> PartState | None:
         return None
 
 
+def _record(state: PartState) -> dict:
+    return {"version": _VERSION, **asdict(state)}
+
+
 def encode(state: PartState) -> str:
-    return json.dumps({"version": _VERSION, **asdict(state)})
+    return json.dumps(_record(state))
 
 
 def usable(state: PartState | None, size: int | None, sha256: str | None, urls: set[str],
@@ -84,10 +88,7 @@ def load(dest: Path) -> PartState | None:
 
 
 def save(dest: Path, state: PartState) -> None:
-    target = sidecar_path(dest)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(encode(state), encoding="utf-8")
-    os.replace(tmp, target)
+    write_json(sidecar_path(dest), _record(state), indent=None, sort_keys=False)
 
 
 def discard(dest: Path) -> None:
