@@ -41,7 +41,7 @@ class IndexReader:
         """(body, content type, final URL) of a page; None when the page does not exist."""
         try:
             response = self._client.get(url, headers={"Accept": ACCEPT}, follow_redirects=True)
-        except httpx.HTTPError as err:
+        except (httpx.HTTPError, httpx.InvalidURL) as err:
             raise ListingError("install.index_unreachable", hint="install.hint_other_mirror",
                               url=url, detail=f"{type(err).__name__}: {err}") from err
         if response.status_code == 404:

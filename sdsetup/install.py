@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 from packaging.utils import canonicalize_name
 
-from sdsetup import lockfile, venv
+from sdsetup import http, lockfile, venv
 from sdsetup.download import DownloadItem, Source, fetch_all
 from sdsetup.download.cache import place
 from sdsetup.download.hashing import sha256_file
@@ -214,7 +214,7 @@ def read_listings(prepared: Prepared) -> list[MirrorListing]:
     """Each mirror's listing of every pinned project, read in parallel."""
     projects = [p.name for p in prepared.pins]
     listings = []
-    with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=True) as client, \
+    with http.client(follow_redirects=True) as client, \
             ThreadPoolExecutor(max_workers=16) as pool:
         reader = IndexReader(client)
         for mirror in prepared.chain:
@@ -245,7 +245,7 @@ def _remote_size(client: httpx.Client, f: PlannedFile) -> int | None:
             continue
         try:
             response = client.head(url, headers={"Accept-Encoding": "identity"})
-        except httpx.HTTPError:
+        except (httpx.HTTPError, httpx.InvalidURL):
             continue
         length = response.headers.get("content-length", "")
         if response.status_code == 200 and length.isdigit():
@@ -262,7 +262,7 @@ def with_sizes(plan: Plan) -> Plan:
     unknown = [f for f in plan.files if f.size is None]
     if not unknown:
         return plan
-    with httpx.Client(timeout=15.0, follow_redirects=True) as client, \
+    with http.client(timeout=15.0, follow_redirects=True) as client, \
             ThreadPoolExecutor(max_workers=16) as pool:
         sizes = dict(zip((f.filename for f in unknown), pool.map(lambda f: _remote_size(client, f), unknown)))
     return dataclasses.replace(plan, files=tuple(
@@ -276,14 +276,14 @@ def lazy_misses(plan: Plan, chain: Sequence[Mirror]) -> list[tuple[str, str]]:
     """
     lazy = {m.name: m for m in chain if m.torch_layout == "lazy"}
     misses = []
-    with httpx.Client(timeout=15.0, follow_redirects=False) as client:
+    with http.client(timeout=15.0) as client:
         for mirror_name, url in plan.torch_file().sources:
             mirror = lazy.get(mirror_name)
             if mirror is None:
                 continue
             try:
                 response = client.head(url)
-            except httpx.HTTPError:
+            except (httpx.HTTPError, httpx.InvalidURL):
                 continue
             host = urlsplit(response.headers.get("location", "")).hostname
             if response.is_redirect and host in mirror.torch_origin:

@@ -253,7 +253,14 @@ def installable_releases(platform_key: str, python: tuple[int, int], lock: Path 
 
 
 def recorded_hashes(home: Home) -> dict[str, str]:
-    return dict(read_json(home.root / TOFU_FILE) or {})
+    """Trusted-on-first-use sha256s by wheel filename; entries of the wrong shape (a hand-edited
+    file) are dropped, so the wheel is simply verified and recorded again."""
+    data = read_json(home.root / TOFU_FILE)
+    if not isinstance(data, dict):
+        return {}
+    return {name: digest.lower() for name, digest in data.items()
+            if isinstance(name, str) and isinstance(digest, str)
+            and re.fullmatch(r"[0-9a-fA-F]{64}", digest)}
 
 
 def record_hash(home: Home, filename: str, path: Path) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from sdsetup import http
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
 from sdsetup.index_pages import ACCEPT, parse_page
@@ -90,7 +91,7 @@ def _measure(client: httpx.Client, mirror: Mirror, role: str, url: str) -> Probe
                                str(response.url))
             if files:
                 response, body, _, elapsed = _read(client, files[-1].url)
-    except (httpx.HTTPError, SdsetupError) as err:
+    except (httpx.HTTPError, httpx.InvalidURL, SdsetupError) as err:
         return ProbeResult(mirror.name, role, url, False, error=type(err).__name__)
     host = response.url.host
     ok = response.status_code < 400
@@ -108,7 +109,7 @@ def probe(mirrors: Sequence[Mirror], *, torch_file: str | None, variant: str = "
     jobs = [(m, role, url) for m in mirrors for role, url in probe_targets(m, torch_file, variant)]
     if not jobs:
         return []
-    with httpx.Client(timeout=timeout, follow_redirects=True) as client, \
+    with http.client(timeout=timeout, follow_redirects=True) as client, \
             ThreadPoolExecutor(max_workers=min(16, len(jobs))) as pool:
         return list(pool.map(lambda job: _measure(client, *job), jobs))
 

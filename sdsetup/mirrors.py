@@ -123,6 +123,21 @@ def key_line(text: str, table: str, key: str | None = None) -> int:
 
 
 def _is_url(value: str) -> bool:
+    """An http(s) URL with a host and a valid port, or a file URL."""
+    parts = urlsplit(value)
+    if parts.scheme == "file":
+        return True
+    if parts.scheme not in ("http", "https"):
+        return False
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return bool(parts.hostname)
+
+
+def _looks_like_url(value: str) -> bool:
+    """Meant as a URL (even a broken one), rather than a folder."""
     return urlsplit(value).scheme in ("http", "https", "file")
 
 
@@ -145,15 +160,24 @@ def _problem(table: Mapping[str, Any], key: str) -> str | None:
     return None
 
 
+def config_error(file: str, line: int, where: str | None, problem: str) -> MirrorConfigError:
+    """A mirrors.toml error naming what is known: the line (0: none) and the key (None: none)."""
+    params: dict[str, Any] = {"file": file, "problem": problem}
+    if line > 0:
+        params["line"] = line
+    if where:
+        params["where"] = where
+    key = "install.mirrors_invalid" + ("" if line > 0 else "_noline") + ("" if where else "_nokey")
+    hint = "install.hint_mirrors_file" if line > 0 else "install.hint_mirrors_file_noline"
+    return MirrorConfigError(key, hint=hint, **params)
+
+
 def validate_tables(data: Mapping[str, Any], text: str, file: str) -> dict[str, dict[str, Any]]:
     """The ``[mirrors.*]`` tables of one parsed file, checked; raises naming file, line and key."""
 
     def fail(problem: str, table: str, key: str | None = None, **params: Any) -> MirrorConfigError:
-        return MirrorConfigError(
-            "install.mirrors_invalid", hint="install.hint_mirrors_file", file=file,
-            line=key_line(text, table, key), where=f"{table}.{key}" if key else table,
-            problem=t(problem, **params),
-        )
+        return config_error(file, key_line(text, table, key), f"{table}.{key}" if key else table,
+                            t(problem, **params))
 
     extra = set(data) - {"mirrors"}
     if extra:
@@ -191,10 +215,8 @@ def build_mirrors(tables: Sequence[Mapping[str, Mapping[str, Any]]], file: str) 
     for name, table in merged.items():
         for required in ("name_en", "name_zh"):
             if required not in table:
-                raise MirrorConfigError(
-                    "install.mirrors_invalid", hint="install.hint_mirrors_file", file=file, line=0,
-                    where=f"mirrors.{name}.{required}", problem=t("install.problem_missing"),
-                )
+                # merged from several files: no single line to point at
+                raise config_error(file, 0, f"mirrors.{name}.{required}", t("install.problem_missing"))
         pypi = table.get("pypi", PIP_CONFIG)
         mirrors[name] = Mirror(
             name=name, name_en=table["name_en"], name_zh=table["name_zh"],
@@ -220,13 +242,15 @@ def _with_official_torch(mirror: Mirror, official: Mirror | None) -> Mirror:
 
 def adhoc_mirror(spec: str) -> Mirror:
     """A mirror made of one URL or folder: a PEP 503 index or a wheelhouse for everything."""
+    if _looks_like_url(spec) and not _is_url(spec):
+        raise MirrorError("install.bad_mirror_url", hint="install.hint_mirror_url", value=spec)
     location = spec if _is_url(spec) else Path(spec).expanduser().absolute().as_uri()
     return Mirror(name=spec, name_en=spec, name_zh=spec, pypi=(location,))
 
 
 def looks_adhoc(spec: str) -> bool:
     """A --mirror value that is a location rather than a name."""
-    return _is_url(spec) or "/" in spec or "\\" in spec or spec.startswith(".")
+    return _looks_like_url(spec) or "/" in spec or "\\" in spec or spec.startswith(".")
 
 
 def compose(packages: Mirror, torch: Mirror, models: Mirror) -> Mirror:
@@ -402,10 +426,7 @@ def read_tables(path: Path) -> dict[str, dict[str, Any]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         found = re.search(r"line (\d+)", str(err))
-        raise MirrorConfigError(
-            "install.mirrors_invalid", hint="install.hint_mirrors_file", file=str(path),
-            line=int(found.group(1)) if found else 0, where="-", problem=str(err),
-        ) from err
+        raise config_error(str(path), int(found.group(1)) if found else 0, None, str(err)) from err
     return validate_tables(data, text, str(path))
 
 
@@ -423,7 +444,9 @@ def remembered_choice(home: Home) -> dict[str, str] | None:
     data = read_json(home.root / CHOICE_FILE)
     if not isinstance(data, dict):
         return None
-    return {role: str(data[role]) for role in ("packages", "torch", "models") if role in data}
+    choice = {role: data[role] for role in ("packages", "torch", "models")
+              if isinstance(data.get(role), str) and data[role]}
+    return choice or None
 
 
 def remember_choice(home: Home, choice: Mapping[str, str]) -> None:
@@ -457,12 +480,26 @@ def chosen_mirror(home: Home, requested: str | None) -> Mirror:
     return mirror_chain(home, requested)[0]
 
 
+def read_misses(home: Home) -> dict[str, dict[str, Any]]:
+    """The recorded lazy-cache misses, by mirror; entries of the wrong shape (a hand-edited
+    file) are dropped rather than trusted."""
+    data = read_json(home.root / MISSES_FILE)
+    if not isinstance(data, dict):
+        return {}
+    misses = {}
+    for name, entry in data.items():
+        if (isinstance(entry, dict) and isinstance(entry.get("host"), str)
+                and isinstance(entry.get("count"), int) and not isinstance(entry["count"], bool)
+                and entry["count"] >= 0):
+            misses[str(name)] = {"count": entry["count"], "host": entry["host"]}
+    return misses
+
+
 def record_miss(home: Home, mirror: str, host: str) -> None:
     """Remember that a lazy cache bounced a download to its origin (``doctor`` reports it)."""
-    misses = read_json(home.root / MISSES_FILE) or {}
-    entry = misses.setdefault(mirror, {"count": 0, "host": host})
-    entry["count"] += 1
-    entry["host"] = host
+    misses = read_misses(home)
+    count = misses.get(mirror, {}).get("count", 0)
+    misses[mirror] = {"count": count + 1, "host": host}
     write_json(home.root / MISSES_FILE, misses)
 
 
@@ -488,8 +525,7 @@ def mirror_checks(home: Home, environ: Mapping[str, str] | None = None) -> list[
     choice = remembered_choice(home)
     if choice:
         checks.append(MirrorCheck("mirrors.auto", True, "install.remembered", choice))
-    misses = read_json(home.root / MISSES_FILE) or {}
-    for name, miss in sorted(misses.items()):
+    for name, miss in sorted(read_misses(home).items()):
         checks.append(MirrorCheck(f"mirrors.miss.{name}", False, "install.check_lazy_miss",
                                   {"mirror": name, "count": miss["count"], "host": miss["host"]},
                                   "install.hint_probe"))

@@ -14,7 +14,7 @@ from sdsetup.home import Home
 from sdsetup.i18n import t
 from sdsetup.lockfile import installable_releases
 from sdsetup.logdiag import diagnose, read_log
-from sdsetup.mirrors import MirrorError, mirror_chain, mirror_checks, requested_spec
+from sdsetup.mirrors import MirrorConfigError, MirrorError, mirror_chain, mirror_checks, requested_spec
 from sdsetup.torch_backend import Message, choose_for_install, parse_variant, variant_from_env
 
 ORDER = 10
@@ -61,7 +61,7 @@ def gather_mirrors(home: Home, requested: str | None) -> MirrorFacts:
         chain = mirror_chain(home, spec, probe_timeout=MIRROR_PROBE_TIMEOUT)
     except MirrorError as err:
         # A mirrors.toml error is reported once, by mirror_checks, with its file and line.
-        config = err.key in ("install.mirrors_invalid", "install.mirrors_unreadable")
+        config = isinstance(err, MirrorConfigError)
         problem = None if config else Message(err.key, err.params)
         hint = Message(err.hint, err.params) if err.hint and not config else None
         return MirrorFacts(spec, tuple(mirror_checks(home)), problem=problem, hint=hint)

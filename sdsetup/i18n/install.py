@@ -3,6 +3,13 @@
 EN: dict[str, str] = {
     # mirrors.toml and --mirror
     "install.mirrors_invalid": "{file}, line {line}, {where}: {problem}",
+    "install.mirrors_invalid_nokey": "{file}, line {line}: {problem}",
+    "install.mirrors_invalid_noline": "{file}, {where}: {problem}",
+    "install.mirrors_invalid_noline_nokey": "{file}: {problem}",
+    "install.hint_mirrors_file_noline": "fix {file}, then check it with: sdsetup mirrors",
+    "install.bad_mirror_url": "--mirror {value} is not a usable URL: it needs a host and, if it "
+    "names a port, a number from 1 to 65535",
+    "install.hint_mirror_url": "sdsetup install --mirror http://HOST:PORT/simple",
     "install.mirrors_unreadable": "cannot read {file}: {detail}",
     "install.hint_mirrors_path": "point SDSETUP_MIRRORS at an existing file, then run: sdsetup mirrors",
     "install.hint_mirrors_file": "fix line {line} of {file}, then check it with: sdsetup mirrors",
@@ -11,7 +18,7 @@ EN: dict[str, str] = {
     "install.problem_name": "mirror names use a-z, 0-9, - and _ (and 'auto' is reserved)",
     "install.problem_unknown_key": "unknown key; known keys: {known}",
     "install.problem_string": "must be a non-empty string",
-    "install.problem_host_list": "must be a list of host names, e.g. [\"download.pytorch.org\"]",
+    "install.problem_host_list": "must be a list of host names, e.g. [\"files.example.org\"]",
     "install.problem_layout": "must be one of: index, flat, lazy",
     "install.problem_url": "must be an http://, https:// or file:// URL",
     "install.problem_variant": "must contain {variant}, e.g. https://host/whl/{variant}/",
@@ -49,7 +56,8 @@ EN: dict[str, str] = {
     "install.hint_other_mirror": "sdsetup mirrors --probe",
     "install.lock_malformed": "{file}, line {line}: not a pinned, hashed requirement: {detail}",
     "install.lock_unreadable": "cannot read the lockfile {file}: {detail}",
-    "install.hint_lock": "python lockfiles/regenerate.py",
+    "install.hint_lock": "check the path given to --lock (or leave --lock out to use the bundled "
+    "lock); a broken bundled lock means a damaged sdsetup: reinstall it",
     "install.no_lock": "no lockfile for Python {python} on {platform}; locks exist for: {offered}",
     "install.no_torch_pin": "torch {release} has no pinned {variant} wheel for {python} on "
     "{platform}; variants pinned there: {offered}",
@@ -92,7 +100,7 @@ EN: dict[str, str] = {
     "install.runtime_unmet": "{file} requires {count} package(s) the locks do not provide: "
                              "{missing}; nothing was installed and the current env is unchanged",
     "install.hint_runtime_unmet": "sdsetup install --variant cpu   (or report this so the "
-                                  "{variant} runtime lock is regenerated: python lockfiles/regenerate.py)",
+                                  "{variant} runtime lock is regenerated)",
     "install.wheel_no_metadata": "{file} is not a wheel with readable metadata: {detail}",
     "install.hint_report": "sdsetup doctor",
     "install.proof_failed": "the new env does not work as planned, so it was not kept (a previous "
@@ -128,8 +136,6 @@ EN: dict[str, str] = {
     "install.cmd_up": "install when needed, then start the web UI",
     "install.desc_up": "One command from nothing to a running UI: the same as `sdsetup install` "
     "(a no-op when the env is current), then `sdsetup run`.",
-    "install.opt_host": "address the UI listens on",
-    "install.opt_port": "port the UI listens on",
     "install.desc_mirrors": "Show every mirror sdsetup knows (bundled mirrors.toml plus yours) and "
     "what it serves. --probe measures them in parallel and remembers the best per role for "
     "--mirror auto.",
@@ -150,6 +156,13 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "install.mirrors_invalid": "{file}，第 {line} 行，{where}：{problem}",
+    "install.mirrors_invalid_nokey": "{file}，第 {line} 行：{problem}",
+    "install.mirrors_invalid_noline": "{file}，{where}：{problem}",
+    "install.mirrors_invalid_noline_nokey": "{file}：{problem}",
+    "install.hint_mirrors_file_noline": "修改 {file}，然后用 sdsetup mirrors 检查",
+    "install.bad_mirror_url": "--mirror {value} 不是可用的网址：需要主机名；如果写了端口，端口必须是 "
+    "1 到 65535 之间的数字",
+    "install.hint_mirror_url": "sdsetup install --mirror http://主机:端口/simple",
     "install.mirrors_unreadable": "无法读取 {file}：{detail}",
     "install.hint_mirrors_path": "让 SDSETUP_MIRRORS 指向一个存在的文件，然后运行：sdsetup mirrors",
     "install.hint_mirrors_file": "修改 {file} 的第 {line} 行，然后用此命令检查：sdsetup mirrors",
@@ -158,7 +171,7 @@ ZH: dict[str, str] = {
     "install.problem_name": "镜像名称只能包含 a-z、0-9、- 和 _（auto 为保留名称）",
     "install.problem_unknown_key": "未知的键；可用的键：{known}",
     "install.problem_string": "必须是非空字符串",
-    "install.problem_host_list": "必须是主机名列表，例如 [\"download.pytorch.org\"]",
+    "install.problem_host_list": "必须是主机名列表，例如 [\"files.example.org\"]",
     "install.problem_layout": "只能是 index、flat 或 lazy 之一",
     "install.problem_url": "必须是 http://、https:// 或 file:// 开头的地址",
     "install.problem_variant": "必须包含 {variant}，例如 https://host/whl/{variant}/",
@@ -192,7 +205,8 @@ ZH: dict[str, str] = {
     "install.hint_other_mirror": "sdsetup mirrors --probe",
     "install.lock_malformed": "{file}，第 {line} 行：不是固定版本并带哈希的依赖：{detail}",
     "install.lock_unreadable": "无法读取锁定文件 {file}：{detail}",
-    "install.hint_lock": "python lockfiles/regenerate.py",
+    "install.hint_lock": "检查 --lock 给出的路径（或去掉 --lock，使用自带的锁定文件）；"
+    "如果是自带的锁定文件损坏，说明 sdsetup 安装不完整，请重新安装",
     "install.no_lock": "没有适用于 {platform} 上 Python {python} 的锁定文件；现有：{offered}",
     "install.no_torch_pin": "torch {release} 没有为 {platform} 上的 {python} 固定 {variant} 轮子；"
     "该平台已固定的变体：{offered}",
@@ -227,7 +241,7 @@ ZH: dict[str, str] = {
     "install.runtime_unmet": "{file} 需要 {count} 个锁文件没有提供的包：{missing}；"
                              "没有安装任何东西，当前环境保持不变",
     "install.hint_runtime_unmet": "sdsetup install --variant cpu   （或报告此问题，以便重新生成 "
-                                  "{variant} 运行库锁文件：python lockfiles/regenerate.py）",
+                                  "{variant} 运行库锁文件）",
     "install.wheel_no_metadata": "{file} 不是带有可读元数据的 wheel：{detail}",
     "install.hint_report": "sdsetup doctor",
     "install.proof_failed": "新环境未按计划工作，因此没有保留（如有原来的环境，已恢复原状）：{why}",
@@ -258,8 +272,6 @@ ZH: dict[str, str] = {
     "install.cmd_up": "需要时先安装，然后启动网页界面",
     "install.desc_up": "一条命令从零到运行界面：等同于 `sdsetup install`（环境已是最新时不做任何事），"
     "然后执行 `sdsetup run`。",
-    "install.opt_host": "界面监听的地址",
-    "install.opt_port": "界面监听的端口",
     "install.desc_mirrors": "显示 sdsetup 已知的所有镜像（内置 mirrors.toml 加上你的配置）及其提供的内容。"
     "--probe 会并行测速，并按用途记住最快的镜像，供 --mirror auto 使用。",
     "install.opt_names": "只显示这些镜像（名称或网址）",

@@ -12,23 +12,23 @@ from sdsetup.index_pages import ListingError, files_of, is_flat, parse_html, par
 from tests.install.conftest import flat, pep503
 from tests.support.fileserver import FileServer
 
-# Shaped like download.pytorch.org's pages: root-relative and absolute hrefs, %2B, metadata attrs.
+# Shaped like torch.example.org's pages: root-relative and absolute hrefs, %2B, metadata attrs.
 PYTORCH_PAGE = """<!DOCTYPE html><html><body><h1>Links for torch</h1>
 <a href="/whl/cu130/torch-2.10.0%2Bcu130-cp310-cp310-manylinux_2_28_x86_64.whl#sha256=aa11"
  data-dist-info-metadata="sha256=bb" data-core-metadata="sha256=bb">torch-2.10.0+cu130-cp310-cp310-manylinux_2_28_x86_64.whl</a><br/>
-<a href="https://download-r2.pytorch.org/whl/cu130/torch-2.11.0%2Bcu130-cp312-cp312-win_amd64.whl">torch-2.11.0+cu130-cp312-cp312-win_amd64.whl</a><br/>
+<a href="https://torch-r2.example.org/whl/cu130/torch-2.11.0%2Bcu130-cp312-cp312-win_amd64.whl">torch-2.11.0+cu130-cp312-cp312-win_amd64.whl</a><br/>
 <a href="networkx-3.0-py3-none-any.whl#sha256=CC22" data-requires-python="&gt;=3.8" data-yanked="bad">networkx-3.0-py3-none-any.whl</a>
 </body></html>"""
 
 
 def test_pep503_page_from_the_pytorch_index():
-    files = parse_html(PYTORCH_PAGE, "https://download.pytorch.org/whl/cu130/torch/")
+    files = parse_html(PYTORCH_PAGE, "https://torch.example.org/whl/cu130/torch/")
     first, second, third = files
-    assert first.url == "https://download.pytorch.org/whl/cu130/torch-2.10.0%2Bcu130-cp310-cp310-manylinux_2_28_x86_64.whl"
+    assert first.url == "https://torch.example.org/whl/cu130/torch-2.10.0%2Bcu130-cp310-cp310-manylinux_2_28_x86_64.whl"
     assert first.filename == "torch-2.10.0+cu130-cp310-cp310-manylinux_2_28_x86_64.whl"
     assert first.sha256 == "aa11"
-    assert second.url.startswith("https://download-r2.pytorch.org/") and second.sha256 is None
-    assert third.url == "https://download.pytorch.org/whl/cu130/torch/networkx-3.0-py3-none-any.whl"
+    assert second.url.startswith("https://torch-r2.example.org/") and second.sha256 is None
+    assert third.url == "https://torch.example.org/whl/cu130/torch/networkx-3.0-py3-none-any.whl"
     assert third.sha256 == "cc22" and third.requires_python == ">=3.8" and third.yanked
 
 
@@ -95,3 +95,18 @@ def test_unreachable_index_is_an_error_naming_the_url():
     with httpx.Client() as client, pytest.raises(ListingError) as caught:
         IndexReader(client).project_files("six", indexes=["http://127.0.0.1:9/simple"])
     assert caught.value.params["url"] == "http://127.0.0.1:9/simple/six/"
+
+
+def test_an_invalid_url_is_a_listing_error_not_a_crash():
+    from sdsetup import http
+
+    with http.client() as client:
+        with pytest.raises(ListingError) as caught:
+            IndexReader(client).project_files("six", indexes=["http://127.0.0.1:notaport/simple"])
+    assert caught.value.key == "install.index_unreachable"
+
+
+def test_a_garbage_api_version_is_a_listing_error():
+    page = '<meta name="pypi:repository-version" content="x.y"><a href="a-1-py3-none-any.whl">a</a>'
+    with pytest.raises(ListingError):
+        parse_html(page, "http://127.0.0.1:9/simple/a/")

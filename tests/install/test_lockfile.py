@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from sdsetup.i18n import t
@@ -90,3 +92,16 @@ def test_a_gpu_build_without_a_runtime_lock_is_refused_before_any_download(tmp_p
         runtime_pins("cu128", "linux_x86_64", "cp311", lock)
     assert caught.value.params["offered"] == "cu130"
     assert t(caught.value.hint, **caught.value.params) == "sdsetup install --variant cu130"
+
+
+def test_recorded_hashes_of_the_wrong_shape_are_dropped(tmp_path):
+    from sdsetup.home import Home
+    from sdsetup.lockfile import TOFU_FILE, recorded_hashes
+
+    home = Home(tmp_path)
+    good = "a" * 64
+    (tmp_path / TOFU_FILE).write_text(json.dumps({"t.whl": good, "u.whl": 3, "v.whl": "short"}),
+                                      encoding="utf-8")
+    assert recorded_hashes(home) == {"t.whl": good}
+    (tmp_path / TOFU_FILE).write_text("[1]", encoding="utf-8")
+    assert recorded_hashes(home) == {}

@@ -57,7 +57,13 @@ def test_user_file_overrides_keys_and_adds_mirrors(tmp_path):
     ('[mirrors.Lab]\nname_en = "x"\n', 1, "mirrors.Lab", "a-z"),
     ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\ntorch_origin = "h"\n', 4,
      "mirrors.lab.torch_origin", "list"),
-    ('[mirrors.lab\nname_en = "x"\n', 1, "-", "Expected"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\npypi = "http://host:notaport/simple"\n', 4,
+     "mirrors.lab.pypi", "http://"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\npypi = "http://host:70000/simple"\n', 4,
+     "mirrors.lab.pypi", "http://"),
+    ('[mirrors.lab]\nname_en = "x"\nname_zh = "y"\nhuggingface = "https:///no-host"\n', 4,
+     "mirrors.lab.huggingface", "http://"),
+    ('[mirrors.lab\nname_en = "x"\n', 1, None, "Expected"),
 ])
 def test_invalid_files_name_file_line_and_key(tmp_path, text, line, key, words):
     path = tmp_path / "mirrors.toml"
@@ -66,14 +72,34 @@ def test_invalid_files_name_file_line_and_key(tmp_path, text, line, key, words):
         read_tables(path)
     assert caught.value.params["file"] == str(path)
     assert caught.value.params["line"] == line
-    assert caught.value.params["where"] == key
+    assert caught.value.params.get("where") == key
     assert words in str(caught.value)
+    assert "line 0" not in str(caught.value) and ", -:" not in str(caught.value)
+
+
+def test_errors_without_a_line_do_not_invent_one():
+    from sdsetup.mirrors import config_error
+
+    err = config_error("f.toml", 0, None, "broken")
+    assert "line" not in err.params and "where" not in err.params and str(err).startswith("f.toml: broken")
+    err = config_error("f.toml", 0, "mirrors.x.name_en", "missing")
+    assert str(err).startswith("f.toml, mirrors.x.name_en: missing")
+    assert err.hint == "install.hint_mirrors_file_noline"
+
+
+def test_bad_mirror_urls_on_the_command_line_are_mirror_errors(tmp_path):
+    mirrors = load_mirrors(Home(tmp_path), environ={})
+    for spec in ("http://host:notaport/simple", "https:///simple"):
+        with pytest.raises(MirrorError) as caught:
+            select(spec, mirrors, None)
+        assert caught.value.key == "install.bad_mirror_url"
 
 
 def test_a_mirror_needs_its_names():
     with pytest.raises(MirrorConfigError) as caught:
         build_mirrors([{"lab": {"pypi": "http://h/simple"}}], "f.toml")
     assert caught.value.params["where"] == "mirrors.lab.name_en"
+    assert "line" not in caught.value.params and "line 0" not in str(caught.value)
 
 
 def test_bad_user_file_is_a_clean_cli_error(run_cli, tmp_path):
@@ -207,10 +233,19 @@ def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
     home = Home(tmp_path)
     (ok,) = mirror_checks(home, environ={})
     assert ok.ok and ok.params["count"] >= 9
-    record_miss(home, "sjtu", "download.pytorch.org")
-    record_miss(home, "sjtu", "download.pytorch.org")
+    record_miss(home, "sjtu", "origin.example.org")
+    record_miss(home, "sjtu", "origin.example.org")
     miss = [c for c in mirror_checks(home, environ={}) if not c.ok]
     assert [(c.id, c.params["count"], c.hint) for c in miss] == [("mirrors.miss.sjtu", 2, "install.hint_probe")]
+    # a hand-edited file of the wrong shape is neither trusted nor fatal
+    for junk in ('{"sjtu": 3, "nju": {"count": "x", "host": 1}}', '[1, 2]', '{"sjtu": {}}'):
+        (tmp_path / "mirror-misses.json").write_text(junk, encoding="utf-8")
+        assert [c for c in mirror_checks(home, environ={}) if not c.ok] == []
+        record_miss(home, "sjtu", "origin.example.org")
+    assert [c.params["count"] for c in mirror_checks(home, environ={}) if not c.ok] == [1]
+    (tmp_path / "mirror-choice.json").write_text('{"packages": 1, "torch": null}', encoding="utf-8")
+    from sdsetup.mirrors import remembered_choice
+    assert remembered_choice(home) is None
     bad = tmp_path / "bad.toml"
     bad.write_text("[mirrors.x]\nname_en = 1\n", encoding="utf-8")
     (broken,) = mirror_checks(home, environ={"SDSETUP_MIRRORS": str(bad)})

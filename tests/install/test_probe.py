@@ -50,3 +50,12 @@ def test_probe_prefers_the_fast_mirror_and_counts_a_lazy_bounce_as_a_miss(run_cl
     assert remembered == data["auto"]
     table = run_cli("mirrors", "fast", env=env)
     assert "--mirror auto uses: packages fast" in table.stdout
+
+
+def test_a_mirror_with_an_invalid_url_is_unreachable_not_a_crash():
+    from sdsetup.mirror_probe import probe
+    from sdsetup.mirrors import Mirror
+
+    broken = Mirror("broken", "Broken", "坏的", huggingface="http://127.0.0.1:notaport")
+    (result,) = probe([broken], torch_file=None, timeout=2)
+    assert not result.ok and result.error == "InvalidURL"
