@@ -35,21 +35,41 @@ class Parser(argparse.ArgumentParser):
         raise UsageError("core.usage", hint="core.hint_help", message=message, prog=self.prog)
 
 
-def _command_modules() -> list:
-    found = [
-        importlib.import_module(f"{commands.__name__}.{info.name}")
-        for info in pkgutil.iter_modules(commands.__path__)
-    ]
+_GLOBAL_WITH_VALUE = ("--home", "--lang")
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (``sdsetup [--home D] [--lang L] <command> …``), if any."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+        elif not arg.startswith(tuple(name + "=" for name in _GLOBAL_WITH_VALUE)):
+            return None  # -h, --version or a typo: the full parser answers
+    return None
+
+
+def _command_modules(argv: Sequence[str] = ()) -> list:
+    """Every command module, or only the one ``argv`` names: start-up then imports just its code."""
+    names = [info.name for info in pkgutil.iter_modules(commands.__path__)]
+    wanted = _named_command(argv)
+    if wanted in names:
+        names = [wanted]
+    found = [importlib.import_module(f"{commands.__name__}.{name}") for name in names]
     return sorted(found, key=lambda module: module.ORDER)
 
 
-def build_parser() -> Parser:
+def build_parser(argv: Sequence[str] = ()) -> Parser:
     parser = Parser(prog="sdsetup", description=t("core.description"))
     parser.add_argument("--version", action="version", version=f"sdsetup {__version__}")
     parser.add_argument("--home", metavar="DIR", help=t("core.opt_home"))
     parser.add_argument("--lang", choices=("en", "zh", "zh_CN"), help=t("core.opt_lang"))
     sub = parser.add_subparsers(dest="command", metavar="<command>", parser_class=Parser)
-    for module in _command_modules():
+    for module in _command_modules(argv):
         module.register(sub)
     return parser
 
@@ -99,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
     set_language(_language_from_argv(argv) or detect_language())
     try:
-        parser = build_parser()
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if args.lang:
             set_language(normalise(args.lang))

@@ -40,3 +40,20 @@ def test_unexpected_os_error_is_rendered_not_raised():
     text = render_error(err)
     assert text.splitlines()[0] == "error: /data/sdhome: File exists"
     assert text.splitlines()[1].startswith("hint: check that /data/sdhome exists")
+
+
+def test_only_the_named_command_is_imported():
+    from sdsetup.cli import _command_modules, _named_command
+
+    assert _named_command(["--home", "/x", "--lang=zh", "download", "-h"]) == "download"
+    assert _named_command(["-h"]) is None and _named_command([]) is None
+    assert [m.__name__ for m in _command_modules(["download", "URL"])] == ["sdsetup.commands.download"]
+    assert len(_command_modules(["frobnicate"])) == len(_command_modules([])) > 5
+
+
+def test_every_command_has_help(run_cli):
+    listing = run_cli("-h").stdout
+    for command in ("doctor", "install", "up", "run", "models", "download", "mirrors", "mirror"):
+        assert command in listing
+        shown = run_cli(command, "-h")
+        assert shown.returncode == 0 and shown.stdout.startswith(f"usage: sdsetup {command}")
