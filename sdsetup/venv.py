@@ -27,7 +27,7 @@ from typing import Any
 from packaging.tags import Tag, compatible_tags, cpython_tags, platform_tags
 
 from sdsetup.errors import SdsetupError
-from sdsetup.facts.bounded import run_bounded
+from sdsetup.facts.bounded import Output, run_bounded
 from sdsetup.facts.model import PythonInfo
 from sdsetup.i18n import t
 from sdsetup.jsonstate import read_json, write_json
@@ -121,6 +121,18 @@ def parse_target(text: str) -> Target:
 # --------------------------------------------------------------------------- side effects
 
 
+def _run(argv: list[str], timeout: float, key: str, hint: str) -> Output:
+    """Run an interpreter, bounded; one that cannot start or overruns is a :class:`VenvError`."""
+    try:
+        done = run_bounded(argv, timeout)
+    except OSError as err:
+        raise VenvError(key, hint=hint, python=argv[0], detail=err.strerror or str(err)) from err
+    if done.timed_out:
+        raise VenvError(key, hint=hint, python=argv[0],
+                        detail=t("install.timed_out", seconds=round(timeout)))
+    return done
+
+
 def inspect_python(python: Path | None, timeout: float = INSPECT_TIMEOUT) -> Target:
     """Ask an interpreter (default: the one running sdsetup) what it is.
 
@@ -128,14 +140,7 @@ def inspect_python(python: Path | None, timeout: float = INSPECT_TIMEOUT) -> Tar
     something else is a :class:`VenvError`.
     """
     exe = str(python) if python else sys.executable
-    try:
-        done = run_bounded([exe, "-c", _QUERY], timeout)
-    except OSError as err:
-        raise VenvError("install.python_unusable", hint="install.hint_python", python=exe,
-                        detail=err.strerror or str(err)) from err
-    if done.timed_out:
-        raise VenvError("install.python_unusable", hint="install.hint_python", python=exe,
-                        detail=t("install.timed_out", seconds=round(timeout)))
+    done = _run([exe, "-c", _QUERY], timeout, "install.python_unusable", "install.hint_python")
     try:
         return parse_target(done.stdout)
     except ValueError as err:
@@ -174,14 +179,7 @@ def create(target: Target, env_dir: Path, timeout: float = CREATE_TIMEOUT) -> No
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(env_dir, ignore_errors=True)
     exe = target.python.executable
-    try:
-        done = run_bounded([exe, "-m", "venv", str(env_dir)], timeout)
-    except OSError as err:
-        raise VenvError("install.venv_failed", hint="install.hint_venv", python=exe,
-                        detail=err.strerror or str(err)) from err
-    if done.timed_out:
-        raise VenvError("install.venv_failed", hint="install.hint_venv", python=exe,
-                        detail=t("install.timed_out", seconds=round(timeout)))
+    done = _run([exe, "-m", "venv", str(env_dir)], timeout, "install.venv_failed", "install.hint_venv")
     if done.returncode != 0:
         raise VenvError("install.venv_failed", hint="install.hint_venv", python=exe,
                         detail=done.stdout.strip()[-800:])
