@@ -196,6 +196,8 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                     png_fields = gr.JSON(label=tr("run.ui_png_fields"))
 
         refresh_button.click(refresh, outputs=[model, vae, empty], api_name=False)
+        # A checkpoint copied in while the server ran shows up when the page is (re)loaded.
+        blocks.load(refresh, outputs=[model, vae, empty], api_name=False)
         model.change(switch, inputs=model, outputs=status, api_name=False)
         download_button.click(download, inputs=url, outputs=download_log, api_name="download_model")
         go.click(generate, inputs=[model, vae, prompt, negative, sampler, schedule, steps, cfg, width,

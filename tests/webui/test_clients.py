@@ -96,6 +96,28 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
             browser.close()
 
 
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no chromium binary: apt-get install chromium")
+def test_a_checkpoint_placed_while_running_appears_on_page_load(tmp_path, tiny_checkpoints):
+    from playwright.sync_api import sync_playwright
+
+    running = start_server(tmp_path / "home", [])
+    try:
+        shutil.copy(tiny_checkpoints["tiny"], running.home / "models" / "Stable-diffusion")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            try:
+                page = browser.new_page()
+                page.goto(running.url, wait_until="networkidle", timeout=60_000)
+                page.wait_for_function(
+                    "() => document.querySelector('#model input')?.value.startsWith('tiny.safetensors')",
+                    timeout=30_000)
+                assert not page.get_by_text(t("run.ui_download", lang="en"), exact=True).is_visible()
+            finally:
+                browser.close()
+    finally:
+        stop_server(running)
+
+
 def test_download_box_runs_sdsetup_models_get_and_shows_its_answer(server):
     client = Client(server.url, verbose=False)
     log = client.predict("https://civitai.com/not-a-model-link", api_name="/download_model")
