@@ -32,7 +32,7 @@ from sdsetup.download.progress import Bars, FileBar
 from sdsetup.download.ranges import covered
 from sdsetup.download.responses import Refusal
 from sdsetup.download.retry import backoff_delay
-from sdsetup.download.worker import Failed, NoSpace, fetch_segment
+from sdsetup.download.segment import Failed, NoSpace, fetch_segment
 from sdsetup.errors import SdsetupError
 from sdsetup.i18n import t
 
