@@ -520,8 +520,10 @@ def mirror_checks(home: Home, environ: Mapping[str, str] | None = None) -> list[
         mirrors = load_mirrors(home, environ)
     except MirrorConfigError as err:
         return [MirrorCheck("mirrors.config", False, err.key, err.params, err.hint)]
-    checks = [MirrorCheck("mirrors.config", True, "install.check_config_ok",
-                          {"count": len(mirrors), "file": str(user_mirrors_file(home, environ))})]
+    own = user_mirrors_file(home, environ)
+    checks = [MirrorCheck("mirrors.config", True,
+                          "install.check_config_ok" if own.is_file() else "install.check_config_bundled",
+                          {"count": len(mirrors), "file": str(own)})]
     choice = remembered_choice(home)
     if choice:
         checks.append(MirrorCheck("mirrors.auto", True, "install.remembered", choice))

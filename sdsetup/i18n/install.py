@@ -114,6 +114,7 @@ EN: dict[str, str] = {
     "install.proof_no_mps": "torch cannot use the Apple GPU (MPS); macOS 12.3 or newer is needed",
     "install.proof_tensor": "a small tensor computation on {device} failed: {error}",
     "install.check_config_ok": "{count} mirrors known (your file: {file})",
+    "install.check_config_bundled": "{count} mirrors known (the bundled list; add your own in {file})",
     "install.check_lazy_miss": "mirror {mirror} bounced {count} download(s) to {host} instead of "
     "serving them from its cache",
     "install.export_empty": "the wheel cache {cache} is empty; install once to fill it",
@@ -253,6 +254,7 @@ ZH: dict[str, str] = {
     "install.proof_no_mps": "torch 无法使用 Apple GPU（MPS）；需要 macOS 12.3 或更新版本",
     "install.proof_tensor": "在 {device} 上进行的小型张量计算失败：{error}",
     "install.check_config_ok": "已知 {count} 个镜像（你的配置文件：{file}）",
+    "install.check_config_bundled": "已知 {count} 个镜像（内置列表；可在 {file} 中添加自己的镜像）",
     "install.check_lazy_miss": "镜像 {mirror} 有 {count} 次下载没有从缓存提供，而是转到了 {host}",
     "install.export_empty": "轮子缓存 {cache} 是空的；先安装一次即可填充",
     "install.exported": "已将 {projects} 个项目的 {files} 个轮子（{size}）写入 {dest}；"
