@@ -119,3 +119,50 @@ def test_cpu_install_proves_torch_and_rerun_is_a_no_op(run_cli, sdsetup_home: Pa
     assert json.loads(again.stdout)["status"] == "up_to_date"
     assert elapsed < 10, elapsed
     assert len(server.requests) == served
+
+    _ui_generates_in_the_managed_env(run_cli, sdsetup_home)
+
+
+def _ui_generates_in_the_managed_env(run_cli, home: Path) -> None:
+    """What `sdsetup up` ends in: the bundled UI, run by the env built from the lock, makes an image."""
+    import base64
+    import io
+    import os
+    import signal
+    import socket
+
+    from PIL import Image
+
+    from tests.webui.ldm import write_checkpoint
+
+    write_checkpoint(home / "models" / "Stable-diffusion" / "tiny.safetensors")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, SDSETUP_HOME=str(home), SDSETUP_LANG="en",
+               GRADIO_TEMP_DIR=str(home / "gradio-tmp"), HF_HOME=str(home / "hf"))
+    log = home / "ui.log"
+    ui = subprocess.Popen([sys.executable, "-m", "sdsetup", "run", "--no-browser", "--port", str(port)],
+                          env=env, start_new_session=True, stdout=log.open("wb"),
+                          stderr=subprocess.STDOUT)
+    api = f"http://127.0.0.1:{port}/sdapi/v1/"
+    try:
+        with http.client(timeout=120.0) as client:
+            deadline = time.monotonic() + 180
+            while True:
+                assert ui.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+                try:
+                    if client.get(api + "sd-models").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            answer = client.post(api + "txt2img", json={
+                "prompt": "a cat", "steps": 2, "width": 64, "height": 64, "seed": 7,
+                "sampler_name": "LMS"})  # LMS needs scipy: the lock must carry what the UI uses
+            assert answer.status_code == 200, answer.text[-2000:]
+            image = Image.open(io.BytesIO(base64.b64decode(answer.json()["images"][0])))
+            assert image.size == (64, 64)
+            assert image.info["parameters"].startswith("a cat\nSteps: 2, Sampler: LMS")
+    finally:
+        os.killpg(ui.pid, signal.SIGTERM)
+        ui.wait(timeout=30)
