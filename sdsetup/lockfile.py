@@ -18,7 +18,6 @@ Exceptions::
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections.abc import Collection, Mapping, Sequence
@@ -265,11 +264,11 @@ def recorded_hashes(home: Home) -> dict[str, str]:
 
 def record_hash(home: Home, filename: str, path: Path) -> str:
     """Trust on first use: hash the verified download and remember it for every later install."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    # Imported here: the download package brings the HTTP client, which the pure planner (a user
+    # of this module) must not load.
+    from sdsetup.download.hashing import sha256_file
+
     recorded = recorded_hashes(home)
-    recorded[filename] = digest.hexdigest()
+    recorded[filename] = sha256_file(path)
     write_json(home.root / TOFU_FILE, recorded)
     return recorded[filename]

@@ -189,15 +189,14 @@ def lock_target(target: str) -> None:
 
 def published_hashes(variant: str) -> dict[str, str]:
     """sha256 by file name from the official PyTorch index and pip's sources, where they say."""
-    import httpx
-
+    from sdsetup import http
     from sdsetup.index import IndexReader
     from sdsetup.mirrors import bundled_mirrors_file, build_mirrors, pip_package_sources, read_tables
 
     official = build_mirrors([read_tables(bundled_mirrors_file())], "mirrors.toml")["pytorch"]
     sources = pip_package_sources()
     found: dict[str, str] = {}
-    with httpx.Client(timeout=30) as client:
+    with http.client(timeout=30.0) as client:
         reader = IndexReader(client)
         listings = [
             ([official.torch_base(variant)], ()),
@@ -218,15 +217,10 @@ def published_hashes(variant: str) -> dict[str, str]:
 
 
 def sha256_of(file_url: str) -> str:
-    import hashlib
+    from sdsetup.download.hashing import sha256_file
+    from sdsetup.index_pages import local_path
 
-    from sdsetup.index import local_path
-
-    digest = hashlib.sha256()
-    with local_path(file_url).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_file(local_path(file_url))
 
 
 def write_torch_pins(dest: Path) -> None:
