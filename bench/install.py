@@ -38,10 +38,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sdsetup.install import find_uv  # noqa: E402
-from sdsetup.lockfile import bundled_lock, find_torch_pin, torch_pins  # noqa: E402
-from sdsetup.venv import current_target  # noqa: E402
-from sdsetup.wheelhouse import export  # noqa: E402
+from sdsetup.install.pipeline import find_uv  # noqa: E402
+from sdsetup.install.lockfile import bundled_lock, find_torch_pin, torch_pins  # noqa: E402
+from sdsetup.install.venv import current_target  # noqa: E402
+from sdsetup.install.wheelhouse import export  # noqa: E402
 
 
 def requirements(folder: Path) -> Path:

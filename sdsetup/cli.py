@@ -18,6 +18,7 @@ from sdsetup import __version__, commands
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.home import Home, resolve_home
 from sdsetup.i18n import detect_language, language, normalise, set_language, t
+from sdsetup.redact import redact_userinfo
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def render_error(err: SdsetupError) -> str:
     lines = [t("core.error_prefix") + " " + t(err.key, **err.params)]
     if err.hint:
         lines.append(t("core.hint_prefix") + " " + t(err.hint, **err.params))
-    return "\n".join(lines)
+    return redact_userinfo("\n".join(lines))
 
 
 def render_warning(err: SdsetupError) -> str:
@@ -96,7 +97,7 @@ def render_warning(err: SdsetupError) -> str:
     lines = [t("core.warning_prefix") + " " + t(err.key, **err.params)]
     if err.hint:
         lines.append(t("core.hint_prefix") + " " + t(err.hint, **err.params))
-    return "\n".join(lines)
+    return redact_userinfo("\n".join(lines))
 
 
 def _os_error(err: OSError) -> SdsetupError:

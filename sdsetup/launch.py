@@ -27,6 +27,7 @@ from pathlib import Path
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.home import Home
 from sdsetup.i18n import t
+from sdsetup.install.venv import recover
 
 REQUIRED_MODULES = ("torch", "diffusers", "transformers", "gradio", "safetensors")
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DIFFUSERS_OFFLINE": "1",
@@ -37,7 +38,7 @@ _READY_TIMEOUT = 600
 _POLL = 0.5
 
 
-_FORWARDED_FLAGS = ("listen", "medvram", "lowvram", "allow_ckpt", "nowebui")
+_FORWARDED_FLAGS = ("listen", "medvram", "lowvram", "allow_ckpt", "nowebui", "api_server_stop")
 _FORWARDED_VALUES = ("api_auth", "gradio_auth")
 
 
@@ -54,6 +55,9 @@ def add_ui_arguments(parser: argparse.ArgumentParser) -> None:
     memory.add_argument("--lowvram", action="store_true", help=t("run.opt_lowvram"))
     parser.add_argument("--allow-ckpt", action="store_true", help=t("run.opt_allow_ckpt"))
     parser.add_argument("--nowebui", action="store_true", help=t("run.opt_nowebui"))
+    parser.add_argument("--api-server-stop", action="store_true", help=t("run.opt_api_server_stop"))
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                        help=t("run.opt_compile"))
 
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +79,8 @@ def forwarded_args(args: argparse.Namespace, lang: str) -> list[str]:
     """The ``python -m webui`` options that carry the choices :func:`add_ui_arguments` parsed."""
     extra = ["--lang", lang]
     extra += ["--" + flag.replace("_", "-") for flag in _FORWARDED_FLAGS if getattr(args, flag)]
+    if args.compile is not None:  # left out, the UI decides from the GPU it finds
+        extra.append("--compile" if args.compile else "--no-compile")
     for option in _FORWARDED_VALUES:
         if getattr(args, option):
             extra += ["--" + option.replace("_", "-"), getattr(args, option)]
@@ -170,6 +176,8 @@ def launch_ui(home: Home, *, python: Path | None = None, host: str = "127.0.0.1"
               extra_args: Sequence[str] = (), open_browser: bool = False,
               lang: str | None = None) -> int:
     """Run the UI until it exits (or Ctrl+C); returns its exit status."""
+    if python is None:
+        recover(home.env_dir)  # an install killed half-way gives the working env back first
     target = python or home.env_python()
     env = child_env(home, os.environ, lang)
     check_python(target, env)

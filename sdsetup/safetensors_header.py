@@ -36,6 +36,9 @@ DTYPE_BITS: Mapping[str, int] = MappingProxyType({
 })
 
 _SNIPPET_CHARS = 80
+# Offsets and dimensions are u64 (at most 20 digits); a longer number is hostile, and Python's int()
+# of a many-thousand-digit string raises ValueError (the 4300-digit limit) after quadratic work.
+_MAX_INT_DIGITS = 20
 
 
 class InvalidSafetensors(SdsetupError):
@@ -136,6 +139,39 @@ def _check_contiguous(tensors: Mapping[str, TensorInfo], path: str) -> int:
     return position
 
 
+class _DuplicateName(ValueError):
+    pass
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError(f"number of {len(text)} digits")
+    return int(text)
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object whose names are all different: a second tensor of one name is not a choice
+    to make silently (readers disagree on which one wins)."""
+    obj: dict[str, object] = {}
+    for name, value in pairs:
+        if name in obj:
+            raise _DuplicateName(name)
+        obj[name] = value
+    return obj
+
+
+def _load_json(raw: bytes, path: str) -> object:
+    try:
+        return json.loads(raw.decode("utf-8"), parse_int=_int, object_pairs_hook=_unique)
+    except _DuplicateName as err:
+        raise InvalidSafetensors("models.st_duplicate_name", path, name=str(err)[:200]) from None
+    except RecursionError:
+        # arrays nested deeper than the interpreter's stack: no real header nests beyond two levels
+        raise InvalidSafetensors("models.st_bad_json", path, detail="nested too deeply") from None
+    except (UnicodeDecodeError, ValueError) as err:  # JSONDecodeError is a ValueError
+        raise InvalidSafetensors("models.st_bad_json", path, detail=str(err)[:200]) from None
+
+
 def parse_header(data: bytes, file_size: int, path: str = "") -> SafetensorsHeader:
     """Parse and check a header. ``data`` is the start of the file, at least ``8 + N`` bytes of it
     (more is ignored); ``file_size`` is the whole file's length, checked against the offsets."""
@@ -143,10 +179,7 @@ def parse_header(data: bytes, file_size: int, path: str = "") -> SafetensorsHead
     raw = data[8:8 + length]
     if len(raw) < length:
         raise ValueError("parse_header needs the whole header: pass at least 8 + N bytes")
-    try:
-        parsed = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InvalidSafetensors("models.st_bad_json", path, detail=str(err)) from None
+    parsed = _load_json(raw, path)
     if not isinstance(parsed, dict):
         raise InvalidSafetensors("models.st_bad_json", path, detail=type(parsed).__name__)
     metadata = _metadata(parsed.pop("__metadata__", None), path)

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 from sdsetup.i18n import t
-from sdsetup.install import INSTALLERS, Outcome, Request, install, make_plan, prepare
-from sdsetup.plan import Plan
+from sdsetup.install.pipeline import INSTALLERS, Outcome, Request, install, make_plan, prepare
+from sdsetup.install.plan import Plan
+from sdsetup.redact import redact_userinfo
 from sdsetup.units import human_size
 
 ORDER = 20
@@ -43,7 +44,7 @@ def request_from(args: argparse.Namespace, quiet: bool = False) -> Request:
 
 
 def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(redact_userinfo(text), file=sys.stderr, flush=True)
 
 
 def render_plan(plan: Plan) -> str:
@@ -54,6 +55,7 @@ def render_plan(plan: Plan) -> str:
         more = t("install.plan_more", count=len(f.sources) - 1) if len(f.sources) > 1 else ""
         size = human_size(f.size) if f.size is not None else "?"
         lines.append(f"  {f.filename:<70} {size:>10}  {mirror}: {url}{more}")
+        lines.append(f"    sha256 {f.sha256 or t('install.plan_sha_any', count=len(f.allowed))}")
     lines.append(t("install.plan_total", count=len(plan.files), size=human_size(plan.known_size),
                    unknown=plan.unknown_sizes))
     return "\n".join(lines)
@@ -71,9 +73,9 @@ def handle(args: argparse.Namespace, ctx) -> int:
     request = request_from(args, quiet=args.json)
     if args.dry_run:
         plan = make_plan(prepare(ctx.home, request))
-        print(json.dumps(plan.to_json(), indent=2) if args.json else render_plan(plan))
+        print(redact_userinfo(json.dumps(plan.to_json(), indent=2) if args.json else render_plan(plan)))
         return 0
     outcome = install(ctx.home, request, say)
-    print(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) if args.json
-          else render_outcome(outcome))
+    print(redact_userinfo(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) if args.json
+                          else render_outcome(outcome)))
     return 0

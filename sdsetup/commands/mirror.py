@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sdsetup.errors import SdsetupError
 from sdsetup.i18n import t
-from sdsetup.install import WHEELS
+from sdsetup.install.pipeline import WHEELS
 from sdsetup.units import human_size
-from sdsetup.wheelhouse import export
+from sdsetup.install.wheelhouse import export
 
 ORDER = 65
 

@@ -7,8 +7,10 @@ import json
 from urllib.parse import urlsplit
 
 from sdsetup.i18n import t
-from sdsetup.mirror_probe import ProbeResult, probe_and_remember
-from sdsetup.mirrors import DEFAULT, PACKAGES, Mirror, load_mirrors, remembered_choice, select
+from sdsetup.mirrors.probe import ProbeResult, probe_and_remember
+from sdsetup.mirrors.config import DEFAULT, load_mirrors, Mirror, PACKAGES, select
+from sdsetup.mirrors.memory import forget_choice, remembered_choice, remembered_since
+from sdsetup.redact import redact_userinfo
 
 ORDER = 60
 
@@ -19,6 +21,7 @@ def register(subparsers) -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help=t("install.opt_names"))
     parser.add_argument("--probe", action="store_true", help=t("install.opt_probe"))
     parser.add_argument("--variant", default="cpu", help=t("install.opt_variant_probe"))
+    parser.add_argument("--forget", action="store_true", help=t("install.opt_forget"))
     parser.add_argument("--json", action="store_true", help=t("install.opt_json"))
     parser.set_defaults(func=handle)
 
@@ -47,16 +50,23 @@ def _measured(results: list[ProbeResult], name: str) -> str:
     return ", ".join(parts)
 
 
+def show(text: str) -> None:
+    print(redact_userinfo(text))
+
+
 def handle(args: argparse.Namespace, ctx) -> int:
     known = load_mirrors(ctx.home)
     chosen = [m for name in args.names for m in select(name, known, None)] if args.names \
         else list(known.values())
+    if args.forget:
+        show(t("install.forgot" if forget_choice(ctx.home) else "install.nothing_to_forget"))
+        return 0
     results: list[ProbeResult] = []
     if args.probe:
         _, results = probe_and_remember(ctx.home, chosen, args.variant)
     choice = remembered_choice(ctx.home)
     if args.json:
-        print(json.dumps({
+        show(json.dumps({
             "mirrors": [{"name": m.name, "name_en": m.name_en, "name_zh": m.name_zh,
                          "pypi": list(m.pypi), "from_pip_config": m.from_pip_config,
                          "torch": m.torch, "torch_layout": m.torch_layout,
@@ -64,11 +74,12 @@ def handle(args: argparse.Namespace, ctx) -> int:
             "probe": [r.to_json() for r in results], "auto": choice,
         }, indent=2, ensure_ascii=False))
         return 0
-    print(f"{t('install.col_name'):<10} {t('install.col_roles'):<36} {t('install.col_description')}")
+    show(f"{t('install.col_name'):<10} {t('install.col_roles'):<36} {t('install.col_description')}")
     for m in chosen:
         line = f"{m.name:<10} {_roles(m):<36} {m.display_name(ctx.lang)}"
         measured = _measured(results, m.name)
-        print(line + (f"\n{'':<10} {measured}" if measured else ""))
+        show(line + (f"\n{'':<10} {measured}" if measured else ""))
     if choice:
-        print(t("install.probe_chosen" if args.probe else "install.remembered", **choice))
+        show(t("install.probe_chosen" if args.probe else "install.remembered", **choice,
+               since=remembered_since(ctx.home)))
     return 0

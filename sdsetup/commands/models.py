@@ -14,7 +14,7 @@ from sdsetup.cli import render_warning
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.i18n import t
 from sdsetup.units import human_size
-from sdsetup.mirrors import chosen_mirror
+from sdsetup.mirrors.choice import chosen_mirror
 from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get

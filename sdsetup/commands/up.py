@@ -6,7 +6,7 @@ import argparse
 
 from sdsetup.commands.install import add_install_arguments, render_outcome, request_from, say
 from sdsetup.i18n import t
-from sdsetup.install import install
+from sdsetup.install.pipeline import install
 from sdsetup.launch import add_launch_arguments, check_ui_arguments, forwarded_args, launch_ui
 
 ORDER = 25

@@ -90,8 +90,7 @@ def _fetch_one_unguarded(item: DownloadItem, *, client: httpx.Client, cache_dir:
     if _ready(item, cache_dir):
         return dest
     waiting = functools.partial(print, t("download.waiting", dest=str(dest)), file=sys.stderr)
-    with locked(dest, tuning.lock_poll, tuning.lock_notice, waiting,
-                remove_after=item.expected_sha256 is not None):
+    with locked(dest, tuning.lock_poll, tuning.lock_notice, waiting):
         # Another process may have finished it while we waited for the lock.
         if _ready(item, cache_dir):
             return dest
@@ -122,13 +121,17 @@ def _download_verified(item: DownloadItem, client: httpx.Client, count: int, bar
     """
     sources = item.source_list()
     sha = item.expected_sha256
-    job = Job(item, Pool.of(sources, tuning.bench_after), tuning, cancel)
+    # With a known hash the hash is the file's identity: resume without If-Range, so mirrors
+    # whose validators differ per response or per node cannot restart the file over and over.
+    trust_validators = sha is None
+    job = Job(item, Pool.of(sources, tuning.bench_after, trust_validators), tuning, cancel)
     part, actual = job.run(client, count, bars)
     if sha is not None and actual != sha:
         partstate.discard(item.dest)
         culprit = job.pool.blame()
         others = tuple(s for s in sources if culprit is None or s is not culprit.source)
-        retry = Job(item, Pool.of(others or sources, tuning.bench_after), tuning, cancel)
+        retry = Job(item, Pool.of(others or sources, tuning.bench_after, trust_validators), tuning,
+                    cancel)
         part, actual = retry.run(client, count, bars)
         if actual != sha:
             partstate.discard(item.dest)

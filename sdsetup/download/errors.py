@@ -18,21 +18,29 @@ class HashMismatch(DownloadError):
 
 
 class AllSourcesFailed(DownloadError):
-    """Every mirror of a file failed; ``reasons`` says why, one line per mirror."""
+    """Every mirror of a file failed; ``reasons`` says why, one line per mirror.
 
-    def __init__(self, dest: str, reasons: dict[str, str]) -> None:
+    ``resumable`` (some bytes arrived and are kept): only then does running the command again help.
+    """
+
+    def __init__(self, dest: str, reasons: dict[str, str], resumable: bool = True) -> None:
         lines = "".join(f"\n  {name}: {why}" for name, why in reasons.items())
-        super().__init__("download.all_failed", hint="download.hint_retry", dest=dest,
-                         reasons=lines)
+        super().__init__("download.all_failed" if len(reasons) > 1 else "download.one_failed",
+                         hint="download.hint_retry" if resumable else "download.hint_unreachable",
+                         dest=dest, reasons=lines)
         self.reasons = dict(reasons)
 
 
 class DiskFull(DownloadError):
-    """No space left for the file; the partial download is kept for a later resume."""
+    """No space left for the file; the partial download is kept for a later resume.
 
-    def __init__(self, path: str, needed: int, free: int) -> None:
-        super().__init__("download.disk_full", hint="download.hint_disk", path=path,
-                         needed=needed, free=free)
+    ``needed`` None: the partial download could not be kept (a stream of unknown size, or no room
+    left for its progress record), and the message says so instead of "0 bytes needed".
+    """
+
+    def __init__(self, path: str, needed: int | None, free: int) -> None:
+        super().__init__("download.disk_full" if needed is not None else "download.disk_full_removed",
+                         hint="download.hint_disk", path=path, needed=needed, free=free)
 
 
 class FileTooLarge(DownloadError):

@@ -54,6 +54,7 @@ class Job:
     cancel: threading.Event  # set when the whole batch stops: Ctrl-C, or another file failed
     pieces: Pieces = field(init=False)
     no_progress: int = 0
+    restarts: int = 0  # from byte 0 because only one-stream mirrors are left
     error: BaseException | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     bar: FileBar | None = None
@@ -79,7 +80,7 @@ class Job:
             if self.pieces.size is None:
                 self.part.unlink(missing_ok=True)  # no size, no resume: the bytes are useless
             else:
-                self._save()
+                self._save_or_drop()
         if self.error is not None:
             raise self.error
         if not self.pieces.finished():
@@ -98,7 +99,8 @@ class Job:
             return self.item.size, ()
         assert saved is not None
         for mirror in self.pool.mirrors:
-            if saved.validator and redact_url(mirror.url) == saved.validator_source:
+            if mirror.use_validator and saved.validator \
+                    and redact_url(mirror.url) == saved.validator_source:
                 mirror.validator = saved.validator
         return saved.size, saved.done
 
@@ -179,15 +181,18 @@ class Job:
             finished.release()
 
     def _no_space(self, code: int) -> DownloadError:
-        size = self.pieces.size or 0
+        size = self.pieces.size
         if code == errno.EFBIG:
-            return FileTooLarge(str(self.item.dest), size)
-        return DiskFull(str(self.item.dest), size, shutil.disk_usage(self.item.dest.parent).free)
+            return FileTooLarge(str(self.item.dest), size or 0)
+        # without a size the part is removed (see run), so there is nothing to say "kept" about
+        needed = None if size is None else size - covered(self.pieces.done_spans())
+        return DiskFull(str(self.item.dest), needed, shutil.disk_usage(self.item.dest.parent).free)
 
     def _no_mirror(self, need_ranges: bool, wait: float) -> None:
         if wait >= 0:
             time.sleep(min(wait, 0.5))
-        elif need_ranges and not self.pool.all_gone():
+        elif need_ranges and not self.pool.all_gone() and self.restarts < self.tuning.max_no_progress:
+            self.restarts += 1
             self.pieces.restart()  # only mirrors without Range support are left: one stream
         else:
             self._fail(self._all_failed())
@@ -200,7 +205,7 @@ class Job:
             return HttpStatus(refusal.status, redact_url(self.pool.mirrors[0].url), dest, reasons)
         if refusal is not None and refusal.reason == "download.reason_size":
             return SizeMismatch(dest, reasons, **refusal.params)
-        return AllSourcesFailed(dest, reasons)
+        return AllSourcesFailed(dest, reasons, resumable=any(m.served for m in self.pool.mirrors))
 
     def _fail(self, err: BaseException) -> None:
         with self.lock:
@@ -225,6 +230,9 @@ class Job:
                 mirror.ranges = False
             elif rejected.refusal is Refusal.CHANGED:
                 mirror.validator = None
+                mirror.changes += 1
+                if mirror.changes >= 2:  # its validator never holds: one stream, none sent
+                    mirror.use_validator, mirror.one_stream, mirror.ranges = False, True, False
                 self.pieces.restart()
             elif rejected.refusal is Refusal.SLOW:
                 if self._others_healthy(mirror):
@@ -234,6 +242,9 @@ class Job:
                 mirror.refusal = rejected
             elif rejected.refusal is Refusal.RETRY:
                 self._back_off(mirror, rejected.retry_after, failed.progressed, time.monotonic())
+                if rejected.params.get("error") == "ConnectError" and not mirror.served \
+                        and mirror.failures >= self.tuning.bench_after:
+                    mirror.gone = reason  # nothing takes connections there: more tries cannot help
             hopeless = self.pool.all_gone() or self.no_progress > self.tuning.max_no_progress
         if hopeless:
             self._fail(self._all_failed())
@@ -273,6 +284,18 @@ class Job:
                 mirror.last_error = str(err)
                 return False
         return True
+
+    def _save_or_drop(self) -> None:
+        """The last save; on a full disk the sidecar cannot be written, and a part without one
+        cannot be resumed: it goes, and the error says so."""
+        try:
+            self._save()
+        except OSError as err:
+            if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            partstate.discard(self.item.dest)
+            self.error = DiskFull(str(self.item.dest), None,
+                                  shutil.disk_usage(self.item.dest.parent).free)
 
     def _save(self) -> None:
         """Persist progress: fsync the part first so the sidecar never claims unwritten bytes."""

@@ -35,32 +35,45 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the file ``fd`` holds: its last holder may have removed it
+    (then a newcomer would lock a new file, and the two would not exclude each other)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except OSError:
+        return False
+
+
 @contextmanager
-def locked(dest: Path, poll: float, notice: float, on_wait: Callable[[], None],
-           remove_after: bool) -> Iterator[None]:
+def locked(dest: Path, poll: float, notice: float, on_wait: Callable[[], None]) -> Iterator[None]:
     """Hold ``<dest>.lock`` for the duration; polls so Ctrl-C stays responsive while waiting.
 
     ``on_wait`` is called every ``notice`` seconds spent waiting, so a person knows why nothing
-    moves. With ``remove_after`` the lock file is removed after a success, so model folders are
-    not littered: that is only safe when the file's hash was checked, because a process still
-    waiting on the removed file and one starting afresh no longer exclude each other.
+    moves. The holder removes the lock file before it lets go, so no folder is littered with
+    them; a waiter that then gets the lock of a removed file opens the path again, so every
+    process still locks one and the same file.
     """
     path = dest.with_name(dest.name + ".lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
-    try:
-        next_notice = time.monotonic() + notice
-        while True:
-            try:
-                if _try_lock(fd):
-                    break
-            except OSError:
-                break  # locking unsupported here: proceed, the hash check keeps us correct
+    next_notice = time.monotonic() + notice
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+        try:
+            held = _try_lock(fd)
+        except OSError:
+            held = True  # locking unsupported here: proceed, the hash check keeps us correct
+        if held and _same_file(fd, path):
+            break
+        os.close(fd)
+        if not held:
             if time.monotonic() >= next_notice:
                 on_wait()
                 next_notice += notice
             time.sleep(poll)
+    try:
         yield
-        if remove_after:
-            path.unlink(missing_ok=True)
     finally:
+        try:
+            path.unlink(missing_ok=True)  # still holding it: nobody else can be inside
+        except OSError:
+            pass  # Windows refuses to remove an open file; the lock file stays, harmlessly
         os.close(fd)  # closing releases flock and msvcrt locks alike

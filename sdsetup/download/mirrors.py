@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sdsetup.download.item import Source
 from sdsetup.download.names import redact_url
@@ -19,6 +20,11 @@ class Mirror:
     url: str = ""                 # the source URL, or a fresh one from ``source.resolve``
     target: str | None = None     # where ``url`` last redirected to (a signed CDN URL), reused
     validator: str | None = None  # strong ETag or Last-Modified this mirror gave
+    # False when the expected sha256 is the file's identity, or when this mirror's validator
+    # changed on every response (load-balanced nodes): then no If-Range is ever sent
+    use_validator: bool = True
+    changes: int = 0              # If-Range refusals: the second one makes it one stream
+    one_stream: bool = False      # validators that never hold: no ranges, the file in one go
     ranges: bool | None = None    # whether it honours Range; None until a response tells
     failures: int = 0             # failures since it last completed a piece
     refreshes: int = 0            # consecutive re-resolutions without a byte
@@ -34,7 +40,13 @@ class Mirror:
 
     @property
     def label(self) -> str:
-        return self.source.name or redact_url(self.source.url)
+        """For messages: the source's name with the host it is fetched from (the host is what
+        failed; a name like ``auto`` alone says nothing about where), else the URL."""
+        shown = redact_url(self.url)
+        if not self.source.name:
+            return shown
+        host = urlsplit(shown).netloc
+        return self.source.name if host in self.source.name else f"{self.source.name} ({host})"
 
 
 @dataclass
@@ -44,8 +56,9 @@ class Pool:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def of(cls, sources: tuple[Source, ...], bench_after: int) -> Pool:
-        return cls([Mirror(s, i) for i, s in enumerate(sources)], bench_after)
+    def of(cls, sources: tuple[Source, ...], bench_after: int, use_validators: bool = True) -> Pool:
+        return cls([Mirror(s, i, use_validator=use_validators) for i, s in enumerate(sources)],
+                   bench_after)
 
     def pick(self, now: float, need_ranges: bool) -> tuple[Mirror | None, float]:
         """The mirror to use now and 0, or None and how long until one is ready.

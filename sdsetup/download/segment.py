@@ -101,8 +101,9 @@ def _stream(client: httpx.Client, mirror: Mirror, seg: Segment, pieces: Pieces, 
 
 
 def _learn(mirror: Mirror, pieces: Pieces, accepted: Accepted) -> None:
-    mirror.ranges = accepted.ranged
-    mirror.validator = mirror.validator or accepted.validator
+    mirror.ranges = accepted.ranged and not mirror.one_stream
+    if mirror.use_validator:
+        mirror.validator = mirror.validator or accepted.validator
     if accepted.total is not None:
         pieces.learn_size(accepted.total)
 

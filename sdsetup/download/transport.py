@@ -48,7 +48,9 @@ def open_stream(client: httpx.Client, mirror: Mirror, headers: Mapping[str, str]
     url = mirror.target or mirror.url
     for _ in range(max_redirects + 1):
         sent = dict(headers)
-        if _origin(url) == _origin(mirror.url):
+        # The source's own origin (the API), not mirror.url: a refresh may have swapped that for
+        # a storage URL, and a token must never follow it there.
+        if _origin(url) == _origin(mirror.source.url):
             sent.update(mirror.source.headers)
         response = client.send(client.build_request("GET", url, headers=sent), stream=True)
         location = response.headers.get("location")

@@ -33,7 +33,7 @@ from sdsetup.facts.nvidia import NvidiaFacts, SmiParseError, parse_proc_version,
 from sdsetup.facts.system import (probe_disk, probe_git, probe_long_paths, probe_platform,
                                   probe_python)
 from sdsetup.home import Home
-from sdsetup.torch_tables import driver_max_cuda
+from sdsetup.install.torch_tables import driver_max_cuda
 
 __all__ = ["DiskInfo", "Gpu", "MachineFacts", "PipConfig", "PlatformInfo", "ProbeIssue", "Proxy",
            "PythonInfo", "gather_facts", "merge_nvidia", "run_probes"]

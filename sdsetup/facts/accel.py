@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from sdsetup.facts.bounded import run_bounded
+from sdsetup.bounded import run_bounded
 from sdsetup.facts.model import Gpu, PlatformInfo
 
 _GFX = re.compile(r"\b(gfx[0-9a-f]{3,4})\b")

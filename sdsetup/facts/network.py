@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import socket
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from sdsetup.facts.model import PipConfig, Proxy
+from sdsetup.mirrors.config import MirrorError
+from sdsetup.mirrors.pipconfig import pip_package_sources
 
 # httpx, pip and urllib read both spellings; the lower-case one wins in urllib, so list it first.
 PROXY_VARIABLES = ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy",
@@ -55,6 +58,35 @@ def probe_proxy(proxy: Proxy, timeout: float) -> Proxy:
         return Proxy(proxy.variable, proxy.url, False)
 
 
+def unreachable_hosts(urls: Sequence[str], timeout: float) -> dict[str, str]:
+    """``host:port`` -> why, for each http(s) URL whose host does not take a TCP connection.
+
+    A connect only (no request): it says whether the host is there, in at most ``timeout``.
+    """
+    addresses = {}
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            try:
+                port = parts.port or (443 if parts.scheme == "https" else 80)
+            except ValueError:
+                continue  # a bad port is reported where the URL is used
+            addresses[f"{parts.hostname}:{port}"] = (parts.hostname, port)
+
+    def why(address: tuple[str, int]) -> str | None:
+        try:
+            with socket.create_connection(address, timeout=max(timeout, 0.05)):
+                return None
+        except OSError as err:
+            return err.strerror or type(err).__name__
+
+    if not addresses:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(addresses))) as pool:
+        found = dict(zip(addresses, pool.map(why, addresses.values())))
+    return {host: reason for host, reason in found.items() if reason is not None}
+
+
 def pip_config_of(indexes: Sequence[str], find_links: Sequence[str]) -> PipConfig:
     """The doctor's view of the package sources pip (and so the ``default`` mirror) uses."""
     return PipConfig(indexes[0] if indexes else None, tuple(indexes[1:]), tuple(find_links))
@@ -62,8 +94,6 @@ def pip_config_of(indexes: Sequence[str], find_links: Sequence[str]) -> PipConfi
 
 def probe_pip_config(timeout: float) -> PipConfig | None:
     """pip's sources read exactly as ``sdsetup install`` reads them for the ``default`` mirror."""
-    from sdsetup.mirrors import MirrorError, pip_package_sources  # mirrors builds on facts
-
     try:
         sources = pip_package_sources(timeout=max(timeout, 0.05))
     except MirrorError:

@@ -13,9 +13,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sdsetup.facts.bounded import run_bounded
+from sdsetup.bounded import run_bounded
 from sdsetup.facts.model import Gpu, ProbeIssue
-from sdsetup.torch_tables import NAME_CAPABILITY
+from sdsetup.install.torch_tables import NAME_CAPABILITY
 
 # compute_cap is absent from 470 drivers; without it the query fails as a whole (exit 2), so it is
 # retried without that field and the capability is inferred from the GPU name.

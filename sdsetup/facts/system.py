@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from sdsetup.facts.bounded import run_bounded
+from sdsetup.bounded import run_bounded
 from sdsetup.facts.model import DiskInfo, PlatformInfo, PythonInfo
 
 _OS = {"win32": "windows", "cygwin": "windows", "darwin": "macos"}

@@ -68,6 +68,7 @@ EN: dict[str, str] = {
     "doctor.check.driver": "NVIDIA driver {driver}, supports CUDA up to {cuda} (from {source})",
     "doctor.check.mirror_chosen": "mirror {name}: packages {packages}; torch {torch}; "
     "models {huggingface} (Hugging Face), {civitai} (Civitai)",
+    "doctor.check.mirror_unreachable": "the chosen source {host} cannot be reached ({error})",
     "doctor.check.variant": "torch build {variant}, torch {version}, device {device}",
     "doctor.check.variant_none": "no torch build fits this machine (planned: {variant})",
     "doctor.check.env_missing": "the managed env is not installed yet ({path})",
@@ -204,6 +205,7 @@ ZH: dict[str, str] = {
     "doctor.check.driver": "NVIDIA 驱动 {driver}，最高支持 CUDA {cuda}（来自 {source}）",
     "doctor.check.mirror_chosen": "镜像 {name}：软件包 {packages}；torch {torch}；"
     "模型 {huggingface}（Hugging Face），{civitai}（Civitai）",
+    "doctor.check.mirror_unreachable": "选定的源 {host} 无法连接（{error}）",
     "doctor.check.variant": "torch 版本类型 {variant}，torch {version}，设备 {device}",
     "doctor.check.variant_none": "没有适合本机的 torch 版本（原计划：{variant}）",
     "doctor.check.env_missing": "托管环境尚未安装（{path}）",
@@ -264,10 +266,10 @@ ZH: dict[str, str] = {
     "（各版本支持的 Python：{ranges}）",
 }
 
-# Log diagnosis (sdsetup.logdiag): cause, then fix, per rule id of doctor-failures.md.
+# Log diagnosis (sdsetup.doctor.logdiag): cause, then fix, per rule id of doctor-failures.md.
 _LOG_EN: dict[str, tuple[str, str]] = {
     "T1": ("torch cannot use the GPU: a CPU build, a missing driver, or a GPU torch does not "
-           "support", "sdsetup doctor (it picks the build that uses your GPU)"),
+           "support", "sdsetup install (it picks the torch build your GPU and driver can run)"),
     "T2": ("a CPU-only torch build is installed but the program asked for CUDA",
            "sdsetup install --variant cu126 (never add --skip-torch-cuda-test)"),
     "T3": ("{gpu} ({sm}) is not among the architectures this torch build was compiled for",
@@ -338,7 +340,7 @@ _LOG_EN: dict[str, tuple[str, str]] = {
 
 _LOG_ZH: dict[str, tuple[str, str]] = {
     "T1": ("torch 无法使用显卡：装的是 CPU 版本、驱动缺失，或显卡不受该 torch 支持",
-           "sdsetup doctor（它会选出能使用你显卡的版本）"),
+           "sdsetup install（它会选出你的显卡和驱动能运行的 torch 版本）"),
     "T2": ("安装的是仅支持 CPU 的 torch，但程序要求使用 CUDA",
            "sdsetup install --variant cu126（不要添加 --skip-torch-cuda-test）"),
     "T3": ("{gpu}（{sm}）不在此 torch 版本编译的架构之中",

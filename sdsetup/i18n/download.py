@@ -30,6 +30,8 @@ EN: dict[str, str] = {
     "URL --sha256 <64 hex characters>",
     "download.bad_number": "{option} must be a whole number in {low}..{high}, got: {value}",
     "download.all_failed": "could not download {dest}; every mirror failed:{reasons}",
+    "download.one_failed": "could not download {dest}:{reasons}",
+    "download.hint_unreachable": "check the address, the network and the proxy: sdsetup doctor",
     "download.http_status": "could not download {dest}: {url} answered HTTP {status}{reasons}",
     "download.size_mismatch": "could not download {dest}: the file has {actual} bytes, expected "
     "{expected}{reasons}",
@@ -41,6 +43,8 @@ EN: dict[str, str] = {
         "not enough disk space for {path}: {needed} bytes needed, {free} free; the partial "
         "download is kept"
     ),
+    "download.disk_full_removed": "the disk filled up while downloading {path} ({free} bytes free "
+    "now); the partial download was removed, as it could not be resumed",
     "download.too_large": "the file system of {path} cannot hold a file of {size} bytes (FAT32 "
     "stops at 4 GiB); the partial download is kept",
     "download.hint_too_large": "save to a folder on an NTFS, exFAT or ext4 disk, e.g. with --home "
@@ -94,6 +98,8 @@ ZH: dict[str, str] = {
     "<64 位十六进制>",
     "download.bad_number": "{option} 必须是 {low}..{high} 之间的整数，收到的是：{value}",
     "download.all_failed": "无法下载 {dest}；所有镜像均失败：{reasons}",
+    "download.one_failed": "无法下载 {dest}：{reasons}",
+    "download.hint_unreachable": "请检查地址、网络和代理：sdsetup doctor",
     "download.http_status": "无法下载 {dest}：{url} 返回 HTTP {status}{reasons}",
     "download.size_mismatch": "无法下载 {dest}：文件大小为 {actual} 字节，应为 {expected} 字节{reasons}",
     "download.hash_mismatch": (
@@ -102,6 +108,8 @@ ZH: dict[str, str] = {
     ),
     "download.disk_full": "磁盘空间不足，无法保存 {path}：需要 {needed} 字节，仅剩 {free} 字节；"
     "已下载的部分会保留",
+    "download.disk_full_removed": "下载 {path} 时磁盘已满（现剩 {free} 字节）；已下载的部分无法续传，"
+    "已删除",
     "download.too_large": "{path} 所在的文件系统无法存放 {size} 字节的文件（FAT32 上限为 4 GiB）；"
     "已下载的部分会保留",
     "download.hint_too_large": "请保存到 NTFS、exFAT 或 ext4 磁盘上的目录，例如使用 --home 或 -o",

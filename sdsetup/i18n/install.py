@@ -46,8 +46,15 @@ EN: dict[str, str] = {
     "install.role_in_packages": "with packages",
     "install.probe_failed": "unreachable",
     "install.probe_miss": "bounced to {host}",
-    "install.probe_chosen": "chosen: packages from {packages}, torch from {torch}, models from {models}",
-    "install.remembered": "--mirror auto uses: packages {packages}, torch {torch}, models {models}",
+    "install.probe_chosen": "chosen: packages from {packages}, torch from {torch}, models from {models}; "
+                            "remembered for --mirror auto only (a plain install still uses default)",
+    "install.remembered": "--mirror auto uses: packages {packages}, torch {torch}, models {models} "
+                          "(probed {since}; a plain install uses default; forget it: "
+                          "sdsetup mirrors --forget)",
+    "install.opt_forget": "forget the remembered probe result",
+    "install.env_waiting": "waiting: another sdsetup process is installing into {env}",
+    "install.forgot": "forgot the remembered probe result; --mirror auto will probe again",
+    "install.nothing_to_forget": "no probe result is remembered",
     # index, lockfiles, plan, venv
     "install.index_api_version": "{url} speaks simple-API version {version}, newer than sdsetup "
     "understands",
@@ -149,6 +156,7 @@ EN: dict[str, str] = {
     "install.opt_export_dir": "folder to write the index into",
     "install.plan_header": "plan: torch {torch} ({variant}) for Python {python} on {platform}",
     "install.plan_more": " (+{count} more)",
+    "install.plan_sha_any": "one of the {count} the lock allows for this version",
     "install.plan_total": "{count} files, {size} ({unknown} of unknown size)",
     "install.done": "torch {torch} works on {device} in {env} ({fetched} files downloaded, "
     "installed by {installer}, {seconds} s)",
@@ -198,8 +206,14 @@ ZH: dict[str, str] = {
     "install.role_in_packages": "随软件包",
     "install.probe_failed": "无法连接",
     "install.probe_miss": "被重定向到 {host}",
-    "install.probe_chosen": "已选择：软件包用 {packages}，torch 用 {torch}，模型用 {models}",
-    "install.remembered": "--mirror auto 当前使用：软件包 {packages}，torch {torch}，模型 {models}",
+    "install.probe_chosen": "已选择：软件包用 {packages}，torch 用 {torch}，模型用 {models}；"
+                            "仅供 --mirror auto 使用（不加参数的安装仍用 default）",
+    "install.remembered": "--mirror auto 当前使用：软件包 {packages}，torch {torch}，模型 {models}"
+                          "（测速于 {since}；不加参数的安装仍用 default；忘掉它：sdsetup mirrors --forget）",
+    "install.opt_forget": "忘掉记住的测速结果",
+    "install.env_waiting": "等待中：另一个 sdsetup 进程正在安装到 {env}",
+    "install.forgot": "已忘掉记住的测速结果；--mirror auto 会重新测速",
+    "install.nothing_to_forget": "没有记住的测速结果",
     "install.index_api_version": "{url} 使用的 simple API 版本为 {version}，比 sdsetup 支持的更新",
     "install.index_unparsable": "无法解析 {url} 上的软件包列表：{detail}",
     "install.index_unreachable": "无法读取 {url} 上的软件包列表：{detail}",
@@ -285,6 +299,7 @@ ZH: dict[str, str] = {
     "install.opt_export_dir": "写入索引的文件夹",
     "install.plan_header": "计划：为 {platform} 上的 Python {python} 安装 torch {torch}（{variant}）",
     "install.plan_more": "（另有 {count} 个来源）",
+    "install.plan_sha_any": "锁文件为该版本允许的 {count} 个哈希之一",
     "install.plan_total": "共 {count} 个文件，{size}（{unknown} 个大小未知）",
     "install.done": "torch {torch} 已在 {env} 中于 {device} 上正常工作（下载 {fetched} 个文件，"
     "由 {installer} 安装，用时 {seconds} 秒）",

@@ -10,6 +10,7 @@ EN: dict[str, str] = {
     "models.st_header_truncated": "{path} is cut off inside its header ({length} header bytes "
                                   "announced, the file has {size})",
     "models.st_bad_json": "{path} has a corrupt safetensors header ({detail})",
+    "models.st_duplicate_name": "{path} names tensor {name} twice in its header",
     "models.st_bad_entry": "{path} has a corrupt entry for tensor {name} in its header",
     "models.st_bad_size": "{path}: tensor {name} ({dtype} {shape}) does not fit its {nbytes} bytes",
     "models.st_bad_metadata": "{path} has corrupt metadata in its header (values must be text)",
@@ -180,6 +181,7 @@ ZH: dict[str, str] = {
     "models.st_header_too_large": "{path} 不是 safetensors 文件：文件头长度 {length} 大得离谱",
     "models.st_header_truncated": "{path} 在文件头处被截断（声明文件头 {length} 字节，文件只有 {size} 字节）",
     "models.st_bad_json": "{path} 的 safetensors 文件头已损坏（{detail}）",
+    "models.st_duplicate_name": "{path} 的文件头中张量 {name} 出现了两次",
     "models.st_bad_entry": "{path} 的文件头中张量 {name} 的条目已损坏",
     "models.st_bad_size": "{path}：张量 {name}（{dtype} {shape}）与其 {nbytes} 字节的数据大小不符",
     "models.st_bad_metadata": "{path} 的文件头元数据已损坏（值必须是文本）",

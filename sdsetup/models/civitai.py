@@ -260,7 +260,8 @@ class CivitaiClient:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base).netloc
+        """Host and port for messages; never the userinfo a proxy URL may carry."""
+        return urlsplit(self.base).netloc.rpartition("@")[2]
 
     def _auth(self) -> dict[str, str]:
         return http.bearer(self._token)

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from sdsetup.doctor import CHECKS, DoctorInput, failed, run_checks
-from sdsetup.doctor_render import render_text, report_json
-from sdsetup.envprobe import EnvReport
+from sdsetup.doctor.checks import CHECKS, DoctorInput, failed, run_checks
+from sdsetup.doctor.render import render_text, report_json
+from sdsetup.facts.envprobe import EnvReport
 from sdsetup.facts.model import DiskInfo, Proxy, PythonInfo
 from sdsetup.home import Home
 from sdsetup.i18n import set_language
-from sdsetup.logdiag import diagnose
-from sdsetup.torch_backend import choose_variant
+from sdsetup.doctor.logdiag import diagnose
+from sdsetup.install.torch_backend import choose_variant
 
 from .conftest import WINDOWS, facts, nvidia
 

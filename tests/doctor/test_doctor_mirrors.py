@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sdsetup.doctor import FAIL, OK, WARN, DoctorInput, MirrorFacts, check_mirrors
+from sdsetup.doctor.checks import FAIL, OK, WARN, DoctorInput, MirrorFacts, check_mirrors
 from sdsetup.home import Home
-from sdsetup.mirrors import MirrorCheck, adhoc_mirror
-from sdsetup.torch_backend import Message, choose_variant
+from sdsetup.mirrors.checks import MirrorCheck
+from sdsetup.mirrors.config import adhoc_mirror
+from sdsetup.install.torch_backend import Message, choose_variant
 from tests.support.fileserver import FileServer
 
 from .conftest import facts
@@ -67,7 +68,8 @@ def test_bad_user_mirrors_file_fails_with_file_line_key_and_a_fix(run_cli, sdset
     report = json.loads(run_cli("doctor", "--json").stdout)
     check = next(c for c in report["checks"] if c["id"] == "mirrors.config")
     assert check["status"] == "fail" and where in check["message"] and check["fix"]
-    assert report["mirrors"]["checks"][0]["ok"] is False and report["mirrors"]["chain"] == []
+    assert report["mirrors"]["checks"][0]["status"] == "fail" and report["mirrors"]["chain"] == []
+    assert all("ok" not in c for c in report["mirrors"]["checks"])  # "status", as everywhere else
 
 
 def test_a_named_loopback_mirror_is_shown_without_contacting_it(run_cli, sdsetup_home):
@@ -95,7 +97,7 @@ def test_auto_uses_the_remembered_choice_and_unknown_names_fail(run_cli, sdsetup
         auto = json.loads(run_cli("doctor", "--json", "--mirror", "auto").stdout)["mirrors"]
         assert server.requests == []
     assert auto["chain"][0]["name"] == "auto" and auto["chain"][0]["packages"] == f"{server.base}/simple"
-    assert any(c["id"] == "mirrors.auto" and c["ok"] for c in auto["checks"])
+    assert any(c["id"] == "mirrors.auto" and c["status"] == "ok" for c in auto["checks"])
     out = run_cli("doctor", "--mirror", "nope")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "unknown mirror 'nope'" in out.stdout and "fix: sdsetup mirrors" in out.stdout

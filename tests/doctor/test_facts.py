@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sdsetup.facts import gather_facts, merge_nvidia
-from sdsetup.facts.bounded import run_bounded
+from sdsetup.bounded import run_bounded
 from sdsetup.facts.model import Proxy
 from sdsetup.facts.network import probe_proxy
 from sdsetup.facts.nvidia import NvidiaFacts

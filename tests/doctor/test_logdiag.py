@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sdsetup.i18n import CATALOGUE
-from sdsetup.logdiag import RULES, LogReadError, decode_log, diagnose, read_log
+from sdsetup.doctor.logdiag import RULES, LogReadError, decode_log, diagnose, read_log
 
 # Verbatim signatures from shared/reference/doctor-failures.md (its sources are public issues).
 SIGNATURES = [
@@ -106,3 +106,13 @@ def test_unreadable_log_says_which_file(tmp_path, make):
         read_log(path)
     assert str(path) in str(err.value)
     assert err.value.hint == "doctor.hint_log"
+
+
+
+def test_the_gpu_finding_fixes_with_an_install_not_the_doctor_just_run():
+    """"Torch is not able to use GPU" is cured by installing the right build, not by re-running
+    the doctor that just read the log."""
+    from sdsetup.i18n.doctor import _LOG_EN, _LOG_ZH
+
+    for table in (_LOG_EN, _LOG_ZH):
+        assert table["T1"][1].startswith("sdsetup install"), table["T1"]

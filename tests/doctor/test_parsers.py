@@ -152,7 +152,7 @@ def test_sycl_ls():
 
 
 def test_doctor_reads_pip_config_as_the_default_mirror_does():
-    from sdsetup.mirrors import sources_from_pip_config
+    from sdsetup.mirrors.pipconfig import sources_from_pip_config
 
     items = {"global.index-url": "https://mirror.example/simple",
              "install.index-url": "https://install.example/simple",

@@ -6,11 +6,11 @@ import pytest
 
 from sdsetup.errors import UsageError
 from sdsetup.facts.model import Gpu
-from sdsetup.lockfile import (FACT_PLATFORMS, covered_releases, find_torch_pin,
+from sdsetup.install.lockfile import (FACT_PLATFORMS, covered_releases, find_torch_pin,
                               installable_releases, torch_pins)
-from sdsetup.torch_backend import (VARIANT_ENV, choose_for_install, choose_variant, cuda_of,
+from sdsetup.install.torch_backend import (VARIANT_ENV, choose_for_install, choose_variant, cuda_of,
                                    parse_variant, variant_from_env)
-from sdsetup.torch_tables import ARCHS, SUPPORTED, driver_max_cuda
+from sdsetup.install.torch_tables import ARCHS, SUPPORTED, driver_max_cuda
 
 from .conftest import MAC_ARM, MAC_INTEL, WINDOWS, WSL, facts, nvidia
 

@@ -64,7 +64,7 @@ def test_waiting_for_another_process_is_announced(server, tmp_path, final_paths,
     release = threading.Event()
 
     def other_process():
-        with locked(dest, 0.01, 10.0, lambda: None, remove_after=False):
+        with locked(dest, 0.01, 10.0, lambda: None):
             release.wait(5)
 
     holder = threading.Thread(target=other_process)
@@ -74,8 +74,9 @@ def test_waiting_for_another_process_is_announced(server, tmp_path, final_paths,
     fetch(DownloadItem((server.url("/a.bin"),), dest), progress=False, tuning=tuning)
     holder.join()
     assert "another sdsetup process is downloading" in capsys.readouterr().err
-    # Without a hash to rest on, the lock file stays: removing it could let two runs overlap.
-    assert dest.read_bytes() == data and (tmp_path / "a.bin.lock").exists()
+    # Even without a hash the lock file goes: a waiter re-checks that it locked the file that is
+    # still there, so removing it cannot let two runs overlap.
+    assert dest.read_bytes() == data and not (tmp_path / "a.bin.lock").exists()
 
 
 def test_a_part_of_another_file_is_not_resumed_into(server, tmp_path, final_paths):
@@ -100,3 +101,29 @@ def test_a_part_of_the_same_url_is_resumed(server, tmp_path, final_paths):
     fetch(DownloadItem((server.url("/one.bin"),), dest, sha256=sha(data)), progress=False,
           tuning=QUICK)
     assert server.requests_for("/one.bin")[0].headers["range"] == "bytes=100000-299999"
+
+
+def test_lock_files_never_outlive_their_holder_and_still_exclude(tmp_path):
+    """Many threads take turns on one destination: never two inside at once, no .lock left."""
+    import threading
+
+    from sdsetup.download.lock import locked
+
+    dest, inside, overlaps, turns = tmp_path / "x.bin", [], [], []
+
+    def worker():
+        for _ in range(20):
+            with locked(dest, 0.001, 10.0, lambda: None):
+                inside.append(1)
+                if len(inside) > 1:
+                    overlaps.append(1)
+                time.sleep(0.001)
+                inside.pop()
+                turns.append(1)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == [] and len(turns) == 120 and list(tmp_path.iterdir()) == []

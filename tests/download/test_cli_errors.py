@@ -74,3 +74,33 @@ def test_a_redirect_to_an_unusable_url_fails_the_mirror(server, tmp_path: Path):
               tuning=QUICK)
     assert server.url("/a.bin") in str(err.value)  # httpx reports the Location it refused
     assert not (tmp_path / "a.bin").exists()
+
+
+def _dead_url(path: str = "/f.bin") -> str:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}{path}"
+
+
+def test_a_single_unreachable_url_fails_fast_naming_its_host(run_cli, tmp_path):
+    url, out = _dead_url(), tmp_path / "out"
+    result = run_cli("download", url, "-o", str(out), timeout=60)
+    _refused(result, 1, url.split("/")[2])
+    assert "every mirror" not in result.stderr and "again" not in result.stderr
+    assert "sdsetup doctor" in result.stderr.splitlines()[-1]
+    assert not out.exists() or [p.name for p in out.iterdir()] == []  # no .part, no .lock
+
+
+def test_named_sources_that_refuse_are_reported_by_host(tmp_path):
+    """Failures name the host that failed, not only the name of the mirror spec (``auto``)."""
+    from sdsetup.download import Source
+
+    first, second = _dead_url(), _dead_url()
+    with pytest.raises(AllSourcesFailed) as caught:
+        fetch(DownloadItem((Source(first, name="auto"), Source(second, name="auto")), tmp_path / "f"),
+              progress=False, tuning=QUICK)
+    hosts = {url.split("/")[2] for url in (first, second)}
+    assert set(caught.value.reasons) == {f"auto ({host})" for host in hosts}
+    assert caught.value.hint == "download.hint_unreachable"

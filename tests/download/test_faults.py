@@ -10,6 +10,7 @@ import pytest
 
 from sdsetup.download import (
     AllSourcesFailed,
+    DownloadError,
     DownloadItem,
     HashMismatch,
     HttpStatus,
@@ -45,8 +46,9 @@ def _ranges(server, path="/f.bin"):
 
 
 def test_reset_mid_body_resumes_with_if_range(server, data, dest):
+    """Without a known hash the validator is what says the bytes so far are still the file's."""
     server.fault("/f.bin", Fault(reset_after=100_000, times=1))
-    _get(server, dest, sha256=sha(data))
+    _get(server, dest)
     assert dest.read_bytes() == data
     second = server.requests_for("/f.bin")[1].headers
     resumed_at = int(second["range"].split("=")[1].split("-")[0])
@@ -116,7 +118,7 @@ def test_mirror_that_always_resumes_wrong_is_left_for_another(tmp_path, final_pa
 
 def test_etag_change_between_requests_restarts_the_file(server, data, dest):
     server.fault("/f.bin", Fault(change_etag_after=1, reset_after=100_000, times=1))
-    _get(server, dest, sha256=sha(data))
+    _get(server, dest)
     requests = server.requests_for("/f.bin")
     old_etag = requests[1].headers["if-range"]
     assert old_etag != server.etag("/f.bin")
@@ -292,3 +294,68 @@ def test_socks_proxy_from_all_proxy_is_used(monkeypatch, server, data, dest):
         _get(server, dest, sha256=sha(data))
     assert dest.read_bytes() == data
     assert proxy.connections and proxy.connections[0][1] == int(server.base.rsplit(":", 1)[1])
+
+
+# --------------------------------------------------------------- validators that do not hold still
+
+@pytest.mark.parametrize("fault", [
+    Fault(etag_per_response=True, reset_after=60_000),
+    Fault(last_modified_per_response=True, no_etag=True, reset_after=60_000),
+], ids=["etag-per-response", "last-modified-per-response"])
+def test_known_hash_resumes_without_validators_when_they_change_per_response(server, data, dest,
+                                                                               fault):
+    """Every response resets after 60 kB and carries a new validator: the hash is the identity,
+    so each resume continues where the last stopped, and nothing is fetched twice."""
+    server.fault("/f.bin", fault)
+    start = time.monotonic()
+    _get(server, dest, sha256=sha(data))
+    assert dest.read_bytes() == data
+    requests = server.requests_for("/f.bin")
+    assert all("if-range" not in r.headers for r in requests)
+    assert server.bytes_sent["/f.bin"] == SIZE and len(requests) == -(-SIZE // 60_000)
+    assert time.monotonic() - start < 20
+
+
+@pytest.mark.parametrize("fault", [
+    Fault(etag_per_response=True, reset_after=100_000, times=2),
+    Fault(last_modified_per_response=True, no_etag=True, reset_after=100_000, times=2),
+], ids=["etag-per-response", "last-modified-per-response"])
+def test_unknown_hash_falls_back_to_one_stream_when_validators_change(server, data, dest, fault):
+    """No hash and a validator that changes per response: after the second refused If-Range the
+    file is fetched in one stream from byte 0 without validators, instead of looping."""
+    server.fault("/f.bin", fault)
+    _get(server, dest)
+    assert dest.read_bytes() == data
+    last = server.requests_for("/f.bin")[-1].headers
+    assert "if-range" not in last and last["range"].startswith("bytes=0-")
+
+
+def test_unknown_hash_with_validators_that_never_hold_ends_with_an_error(server, data, dest):
+    """Every response resets and changes its ETag: a bounded number of tries, then an error."""
+    server.fault("/f.bin", Fault(etag_per_response=True, reset_after=100_000))
+    start = time.monotonic()
+    with pytest.raises(DownloadError):
+        _get(server, dest)
+    assert time.monotonic() - start < 60 and len(server.requests_for("/f.bin")) < 40
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("known_hash", [True, False], ids=["hash", "no-hash"])
+def test_two_mirror_nodes_with_different_validators_for_the_same_bytes(tmp_path, final_paths,
+                                                                       known_hash):
+    big = payload(3 * 1024 * 1024)
+    dest = final_paths.watch(tmp_path / "big.bin", big)
+    with FileServer({"/f.bin": big}) as one, FileServer({"/f.bin": big}) as two:
+        one.fault("/f.bin", Fault(node=1, reset_after=400_000, times=2))
+        two.fault("/f.bin", Fault(node=2, reset_after=400_000, times=2))
+        fetch(DownloadItem((one.url("/f.bin"), two.url("/f.bin")), dest,
+                           sha256=sha(big) if known_hash else None),
+              connections=4, progress=False, tuning=QUICK)
+        assert dest.read_bytes() == big
+        assert one.bytes_sent["/f.bin"] and two.bytes_sent["/f.bin"]
+        # bytes in flight when a piece is handed over count too (a loaded machine sends more)
+        assert one.bytes_sent["/f.bin"] + two.bytes_sent["/f.bin"] < 4 * len(big)
+        for server in (one, two):
+            sent = {r.headers.get("if-range") for r in server.requests_for("/f.bin")} - {None}
+            assert not known_hash or not sent
+            assert sent <= {server.etag("/f.bin")}  # a node is only ever asked with its own

@@ -183,3 +183,30 @@ def test_a_file_too_large_for_the_disk_is_a_clear_error(sdsetup_home, tmp_path, 
     assert "cannot hold a file of 3145728 bytes" in result.stderr
     assert "Traceback" not in result.stderr and not dest.exists()
     assert dest.with_name("m.ckpt.part").exists()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 256 KiB tmpfs (needs the right to mount, as root in a container has; skipped otherwise)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("fault", [Fault(no_length=True, ignore_range=True), Fault()],
+                         ids=["unknown-size", "known-size"])
+def test_disk_full_mid_stream_says_what_happened(run_cli, tiny_disk, fault):
+    """The disk fills up during the download (the size is unknown, or known but the server is
+    not asked first): the message says what was removed, never "0 bytes needed"."""
+    with FileServer({"/a.bin": payload(1_000_000)}) as server:
+        server.fault("/a.bin", fault)
+        result = run_cli("download", "--quiet", server.url("/a.bin"), "-o", str(tiny_disk / "a.bin"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "disk filled up" in result.stderr and "was removed" in result.stderr
+    assert "0 bytes needed" not in result.stderr and "kept" not in result.stderr
+    assert list(tiny_disk.iterdir()) == []  # no .part, no .part.json, no .lock

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 
-from sdsetup.venv import LOCK_PLATFORMS
+from sdsetup.install.venv import LOCK_PLATFORMS
 
 TORCH_VERSION = "2.13.0+cpu"
 TORCH_FILE = "torch-2.13.0+cpu-py3-none-any.whl"

@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from sdsetup.index import IndexReader
-from sdsetup.index_pages import ListingError, files_of, is_flat, parse_html, parse_json, wheel_of
+from sdsetup.install.index import IndexReader
+from sdsetup.install.index_pages import ListingError, files_of, is_flat, parse_html, parse_json, wheel_of
 from tests.install.conftest import flat, pep503
 from tests.support.fileserver import FileServer
 

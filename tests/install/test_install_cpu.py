@@ -20,11 +20,11 @@ import pytest
 from packaging.version import Version
 
 from sdsetup import http
-from sdsetup.facts.bounded import run_bounded
-from sdsetup.index_pages import local_path
-from sdsetup.lockfile import LockError, TorchPin, bundled_lock, read_lock, torch_pins
-from sdsetup.mirrors import pip_package_sources
-from sdsetup.venv import inspect_python
+from sdsetup.bounded import run_bounded
+from sdsetup.install.index_pages import local_path
+from sdsetup.install.lockfile import LockError, TorchPin, bundled_lock, read_lock, torch_pins
+from sdsetup.mirrors.pipconfig import pip_package_sources
+from sdsetup.install.venv import inspect_python
 from tests.install.conftest import pep503
 from tests.support.fileserver import FileServer
 

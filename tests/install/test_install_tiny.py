@@ -66,6 +66,14 @@ def test_dry_run_prints_every_file_with_its_source(run_cli, sdsetup_home, tiny_s
     assert not (sdsetup_home / "env").exists()
 
 
+def test_dry_run_text_shows_each_files_sha256(run_cli, sdsetup_home, tiny_set):
+    with FileServer(pep503(tiny_set.wheels)) as server:
+        done = install(run_cli, tiny_set.lock, server.url("/simple"), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    for name, data in tiny_set.wheels.items():
+        assert name in done.stdout and f"sha256 {sha256(data)}" in done.stdout, done.stdout
+
+
 def test_mirror_dying_mid_download_fails_over_to_the_second(run_cli, sdsetup_home, tiny_set):
     with FileServer(pep503(tiny_set.wheels)) as dying, FileServer(pep503(tiny_set.wheels)) as good:
         for name in tiny_set.wheels:
@@ -193,3 +201,69 @@ def test_an_env_broken_behind_our_back_is_rebuilt(run_cli, sdsetup_home, tiny_se
         assert json.loads(done.stdout)["fetched"] == 0  # every wheel came from the cache
         assert not [r for r in server.requests[served:] if r.method == "GET" and r.path.endswith(".whl")]
     assert imports_ok(sdsetup_home).startswith("42 ")
+
+
+def _kill_when(process: subprocess.Popen, ready, timeout: float = 240) -> bool:
+    """SIGKILL ``process`` as soon as ``ready()`` holds; False if it ended before that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready():
+            process.kill()
+            process.wait()
+            return True
+        if process.poll() is not None:
+            return False
+        time.sleep(0.005)
+    process.kill()
+    raise AssertionError("the install never reached the point to kill it at")
+
+
+KILL_POINTS = {
+    # just after the working env was moved aside, before the new one exists
+    "env moved aside": lambda home: (home / "env.old").exists(),
+    # the new venv exists and its requirements are written: the installer is about to run
+    "venv created": lambda home: (home / "env.old").exists()
+    and (home / "env" / "sdsetup-requirements.txt").exists(),
+    # the new lock's packages are in: torch is being proven
+    "packages installed": lambda home: (home / "env.old").exists()
+    and any((home / "env").rglob("site-packages/sdt_gamma*")),
+}
+
+
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_kill_9_during_install_leaves_the_working_env_for_doctor_and_run(
+        point, run_cli, sdsetup_home, tiny_set, tmp_path):
+    import os
+    import sys
+
+    gamma = make_wheel(tmp_path, "sdt-gamma", "3.0", {"sdt_gamma": "VALUE = 3\n"})
+    lock = tmp_path / "lock" / "webui.txt"
+    lock.parent.mkdir()
+    lock.write_text(tiny_set.lock.read_text(encoding="utf-8")
+                    + f"sdt-gamma==3.0 \\\n    --hash=sha256:{sha256(gamma.read_bytes())}\n", encoding="utf-8")
+    (lock.parent / "torch.toml").write_text((tiny_set.lock.parent / "torch.toml").read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    with FileServer(pep503({**tiny_set.wheels, gamma.name: gamma.read_bytes()})) as server:
+        assert install(run_cli, tiny_set.lock, server.url("/simple")).returncode == 0
+        marker = (sdsetup_home / "env" / "sdsetup-install.json").read_text(encoding="utf-8")
+        env = dict(os.environ, SDSETUP_HOME=str(sdsetup_home), SDSETUP_LANG="en")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sdsetup", "install", "--mirror", server.url("/simple"), "--variant",
+             "cpu", "--lock", str(lock), "--installer", "pip"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert _kill_when(process, lambda: KILL_POINTS[point](sdsetup_home)), "install ended first"
+    assert (sdsetup_home / "env.old").exists() or point == "env moved aside"
+
+    doctor = run_cli("doctor", "--json")
+    report = json.loads(doctor.stdout)
+    env_check = next(c for c in report["checks"] if c["id"] == "env")
+    assert env_check["status"] != "fail" and "not installed" not in env_check["message"], env_check
+    assert not (sdsetup_home / "env.old").exists()
+    assert (sdsetup_home / "env" / "sdsetup-install.json").read_text(encoding="utf-8") == marker
+    assert not (sdsetup_home / "env.lock").exists()
+    assert imports_ok(sdsetup_home).startswith("42 ")
+
+    run = run_cli("run", "--port", "1", timeout=120)
+    # the recovered env's python answers: what it lacks is the UI's libraries, not the env itself
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "diffusers" in run.stderr and str(sdsetup_home / "env") in run.stderr, run.stderr

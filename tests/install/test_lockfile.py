@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sdsetup.i18n import t
-from sdsetup.lockfile import (LockError, TorchPin, find_torch_pin, lock_dir, parse_lock,
+from sdsetup.install.lockfile import (LockError, TorchPin, find_torch_pin, lock_dir, parse_lock,
                               parse_torch_pins, runtime_pins, torch_pins, with_tofu)
 
 TARGETS = [f"{plat}-cp{py}" for plat in ("linux_x86_64", "win_amd64") for py in (310, 311, 312)]
@@ -96,7 +96,7 @@ def test_a_gpu_build_without_a_runtime_lock_is_refused_before_any_download(tmp_p
 
 def test_recorded_hashes_of_the_wrong_shape_are_dropped(tmp_path):
     from sdsetup.home import Home
-    from sdsetup.lockfile import TOFU_FILE, recorded_hashes
+    from sdsetup.install.lockfile import TOFU_FILE, recorded_hashes
 
     home = Home(tmp_path)
     good = "a" * 64

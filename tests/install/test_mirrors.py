@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from sdsetup.home import Home
-from sdsetup.mirrors import (MirrorConfigError, MirrorError, PackageSources, build_mirrors,
-                             bundled_mirrors_file, key_line, load_mirrors, parse_pip_config_list,
-                             pip_package_sources, read_pip_answer, _PIP_MARK,
-                             read_tables, select, sources_from_pip_config)
+from sdsetup.mirrors.config import (MirrorConfigError, MirrorError, PackageSources, build_mirrors,
+                                    bundled_mirrors_file, key_line, load_mirrors, read_tables, select)
+from sdsetup.mirrors.pipconfig import (_PIP_MARK, parse_pip_config_list, pip_package_sources, read_pip_answer,
+                                       sources_from_pip_config)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def test_invalid_files_name_file_line_and_key(tmp_path, text, line, key, words):
 
 
 def test_errors_without_a_line_do_not_invent_one():
-    from sdsetup.mirrors import config_error
+    from sdsetup.mirrors.config import config_error
 
     err = config_error("f.toml", 0, None, "broken")
     assert "line" not in err.params and "where" not in err.params and str(err).startswith("f.toml: broken")
@@ -228,7 +228,8 @@ def test_install_refuses_an_unusable_or_unsupported_python(run_cli, tmp_path):
 
 
 def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
-    from sdsetup.mirrors import mirror_checks, record_miss
+    from sdsetup.mirrors.checks import mirror_checks
+    from sdsetup.mirrors.memory import record_miss
 
     home = Home(tmp_path)
     (ok,) = mirror_checks(home, environ={})
@@ -244,7 +245,7 @@ def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
         record_miss(home, "sjtu", "origin.example.org")
     assert [c.params["count"] for c in mirror_checks(home, environ={}) if not c.ok] == [1]
     (tmp_path / "mirror-choice.json").write_text('{"packages": 1, "torch": null}', encoding="utf-8")
-    from sdsetup.mirrors import remembered_choice
+    from sdsetup.mirrors.memory import remembered_choice
     assert remembered_choice(home) is None
     bad = tmp_path / "bad.toml"
     bad.write_text("[mirrors.x]\nname_en = 1\n", encoding="utf-8")
@@ -264,3 +265,14 @@ def test_doctor_and_default_mirror_agree_on_an_install_section(monkeypatch, tmp_
     sources = pip_package_sources()
     assert sources.indexes[0] == "http://127.0.0.1:9/install/simple"
     assert probe_pip_config(60).index_url == sources.indexes[0]
+
+
+def test_binary_mirrors_file_is_an_error_naming_it_not_a_traceback(run_cli, sdsetup_home):
+    sdsetup_home.mkdir(parents=True, exist_ok=True)
+    (sdsetup_home / "mirrors.toml").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00binary")
+    for args in (("mirrors",), ("doctor", "--json")):
+        result = run_cli(*args)
+        assert "Traceback" not in result.stderr, result.stderr
+        shown = result.stdout + result.stderr
+        assert "mirrors.toml" in shown and "not UTF-8 text" in shown, shown
+    assert run_cli("mirrors").returncode == 1

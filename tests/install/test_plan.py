@@ -8,9 +8,9 @@ import sys
 import pytest
 from packaging.tags import Tag
 
-from sdsetup.index_pages import IndexFile
-from sdsetup.lockfile import Pin, TorchPin
-from sdsetup.plan import MirrorListing, PlanError, build_plan, requirements_text
+from sdsetup.install.index_pages import IndexFile
+from sdsetup.install.lockfile import Pin, TorchPin
+from sdsetup.install.plan import MirrorListing, PlanError, build_plan, requirements_text
 
 H1, H2, H3 = "1" * 64, "2" * 64, "3" * 64
 TAGS = [Tag("cp311", "cp311", "manylinux_2_28_x86_64"), Tag("cp311", "cp311", "manylinux_2_17_x86_64"),
@@ -95,7 +95,7 @@ def test_requirements_pin_every_hash_and_torch_by_its_download():
 
 
 def test_plan_is_pure_and_loads_no_http_client():
-    code = ("import sys, sdsetup.plan, sdsetup.index_pages; "
+    code = ("import sys, sdsetup.install.plan, sdsetup.install.index_pages; "
             "print('httpx' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from sdsetup.facts.model import PythonInfo
-from sdsetup.venv import (STATE_FILE, Swap, Target, VenvError, check_supported, create, inspect_python,
+from sdsetup.install.venv import (STATE_FILE, Swap, Target, VenvError, check_supported, create, inspect_python,
                           recover, target_tags)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from sdsetup.index import IndexReader
+from sdsetup.install.index import IndexReader
 from tests.install.conftest import TORCH_FILE
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sdsetup.errors import SdsetupError
-from sdsetup.lockfile import Pin
-from sdsetup.wheelmeta import marker_environment, read_metadata, requires_dist, unmet_requirements
+from sdsetup.install.lockfile import Pin
+from sdsetup.install.wheelmeta import marker_environment, read_metadata, requires_dist, unmet_requirements
 from tests.install.conftest import make_wheel
 
 LINUX_311 = marker_environment("linux_x86_64", "3.11.7")

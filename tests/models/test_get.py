@@ -294,3 +294,17 @@ def test_broken_config_file_is_named(civitai, civitai_env, run_cli, sdsetup_home
     (sdsetup_home / "config.toml").write_text("[civitai\ntoken = 1\n")
     result = run_cli("models", "get", "civitai:1@2", env={**civitai_env, "CIVITAI_TOKEN": None})
     assert result.returncode == 1 and "config.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_token_never_reaches_storage_after_a_refresh(civitai, civitai_env, run_cli, sdsetup_home):
+    """A proxy (SDSETUP_CIVITAI_URL) that first serves the file itself, then refuses it and
+    re-resolves to a storage URL: the retry to storage carries no token."""
+    civitai.add(_version(11, "LORA", [FakeFile(111, "a.safetensors", LORA)]))
+    civitai.script("/api/download/", (200, {}), (403, {"error": "signature expired"}))
+    result = run_cli("models", "get", "civitai:110@11", env=civitai_env)
+    assert result.returncode == 0, result.stderr
+    stored = civitai.storage.requests_for("/files/11/111")
+    assert stored, [r.path for r in civitai.requests]
+    assert all("authorization" not in r.headers for r in civitai.storage.requests), \
+        [r.headers for r in civitai.storage.requests]
+    assert civitai.token not in json.dumps([r.headers for r in civitai.storage.requests])

@@ -38,6 +38,10 @@ Fault fields (all optional; counts are per path, over GET requests):
   (a lossy link "now and then"; seeded, so runs are comparable).
 - ``stall_after`` + ``stall_seconds``: send N body bytes, then go silent.
 - ``times``: how many responses the three faults above apply to (default: every response).
+- ``change_etag_after``: a new ETag from the (N+1)th request on (the file was replaced).
+- ``etag_per_response`` / ``last_modified_per_response``: a different validator on every response
+  for the same bytes (load-balanced nodes); ``no_etag`` leaves Last-Modified as the only validator;
+  ``node``: this server's validators differ from another's (two mirror nodes, same bytes).
 - ``ignore_range``: answer every request 200 with the whole file.
 - ``max_range``: answer a range request with at most N bytes (an honest, short 206).
 - ``wrong_range_offset`` (+ ``offset_shift``): the first K range answers start later than asked
@@ -87,6 +91,10 @@ class Fault:
     wrong_range_offset: int = 0
     offset_shift: int = 1000
     change_etag_after: int | None = None
+    etag_per_response: bool = False
+    last_modified_per_response: bool = False
+    no_etag: bool = False
+    node: int = 0
     redirect_to: str | None = None
     redirect_query: str = ""
     throttle: int | None = None
@@ -195,7 +203,17 @@ def _etag(state: _State, path: str, count: int) -> str:
     generation = 0
     if fault.change_etag_after is not None and count > fault.change_etag_after:
         generation = 1
-    return f'"{path.strip("/").replace("/", "_")}-{len(state.files.get(path, b""))}-{generation}"'
+    if fault.etag_per_response:
+        generation = count
+    node = f"-n{fault.node}" if fault.node else ""
+    return f'"{path.strip("/").replace("/", "_")}-{len(state.files.get(path, b""))}-{generation}{node}"'
+
+
+def _last_modified(fault: Fault, count: int) -> str:
+    if not (fault.last_modified_per_response or fault.node):
+        return _LAST_MODIFIED
+    return formatdate(1_700_000_000 + 1000 * fault.node
+                      + (count if fault.last_modified_per_response else 0), usegmt=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -242,12 +260,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _wanted_range(self, path: str, data: bytes, fault: Fault, etag: str) -> tuple[int, int] | None:
+    def _wanted_range(self, path: str, data: bytes, fault: Fault, etag: str | None,
+                      modified: str) -> tuple[int, int] | None:
         match = _RANGE.match(self.headers.get("Range", "").strip())
         if fault.ignore_range or not match:
             return None
         if_range = self.headers.get("If-Range")
-        if if_range and if_range not in (etag, _LAST_MODIFIED):
+        if if_range and if_range not in (etag, modified):
             return None
         start = int(match[1])
         end = min(int(match[2]) + 1 if match[2] else len(data), len(data))
@@ -260,8 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
         return start, end
 
     def _send_file(self, path: str, data: bytes, fault: Fault, count: int, head: bool) -> None:
-        etag = _etag(self.state, path, count)
-        wanted = self._wanted_range(path, data, fault, etag)
+        etag = None if fault.no_etag else _etag(self.state, path, count)
+        modified = _last_modified(fault, count)
+        wanted = self._wanted_range(path, data, fault, etag, modified)
         if wanted is not None and wanted[0] >= len(data):
             self._bare(416, {"Content-Range": f"bytes */{len(data)}"})
             return
@@ -278,8 +298,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/html" if html else "application/octet-stream")
         for name, value in self.state.headers.get(path, {}).items():
             self.send_header(name, value)
-        self.send_header("ETag", etag)
-        self.send_header("Last-Modified", _LAST_MODIFIED)
+        if etag is not None:
+            self.send_header("ETag", etag)
+        self.send_header("Last-Modified", modified)
         self.send_header("Accept-Ranges", "none" if fault.ignore_range else "bytes")
         self.end_headers()
         if not head:

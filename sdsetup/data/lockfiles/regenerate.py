@@ -123,7 +123,7 @@ UV_PLATFORMS = {"linux_x86_64": "x86_64-manylinux_2_28", "win_amd64": "x86_64-pc
 
 def source_args(find_links: bool = True) -> list[str]:
     """pip's configured sources as uv options (uv does not read pip's configuration)."""
-    from sdsetup.mirrors import pip_package_sources
+    from sdsetup.mirrors.pipconfig import pip_package_sources
 
     sources = pip_package_sources()
     first, *extra = sources.indexes
@@ -190,8 +190,9 @@ def lock_target(target: str) -> None:
 def published_hashes(variant: str) -> dict[str, str]:
     """sha256 by file name from the official PyTorch index and pip's sources, where they say."""
     from sdsetup import http
-    from sdsetup.index import IndexReader
-    from sdsetup.mirrors import bundled_mirrors_file, build_mirrors, pip_package_sources, read_tables
+    from sdsetup.install.index import IndexReader
+    from sdsetup.mirrors.config import build_mirrors, bundled_mirrors_file, read_tables
+    from sdsetup.mirrors.pipconfig import pip_package_sources
 
     official = build_mirrors([read_tables(bundled_mirrors_file())], "mirrors.toml")["pytorch"]
     sources = pip_package_sources()
@@ -218,7 +219,7 @@ def published_hashes(variant: str) -> dict[str, str]:
 
 def sha256_of(file_url: str) -> str:
     from sdsetup.download.hashing import sha256_file
-    from sdsetup.index_pages import local_path
+    from sdsetup.install.index_pages import local_path
 
     return sha256_file(local_path(file_url))
 

@@ -18,10 +18,12 @@ import httpx
 from sdsetup import http
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
-from sdsetup.index_pages import ACCEPT, parse_page
-from sdsetup.lockfile import torch_pins
-from sdsetup.mirrors import DEFAULT, OFFICIAL_TORCH, Mirror, package_sources, remember_choice
-from sdsetup.venv import current_target
+from sdsetup.install.index_pages import ACCEPT, parse_page
+from sdsetup.install.lockfile import torch_pins
+from sdsetup.mirrors.config import DEFAULT, Mirror, OFFICIAL_TORCH
+from sdsetup.mirrors.memory import remember_choice
+from sdsetup.mirrors.pipconfig import package_sources
+from sdsetup.install.venv import current_target
 
 ROLES = ("packages", "torch", "models")
 PROBE_BYTES = 256 * 1024
@@ -45,13 +47,22 @@ class ProbeResult:
 
 
 def pick_best(results: Sequence[ProbeResult]) -> dict[str, str]:
-    """Per role, the fastest mirror that answered without bouncing; fallbacks where none did."""
-    fallback = {"packages": DEFAULT, "torch": OFFICIAL_TORCH, "models": DEFAULT}
-    choice = {}
+    """Per role, the fastest mirror that answered without bouncing; fallbacks where none did.
+
+    A fallback is never a mirror this probe found unreachable for that role: torch falls back to
+    the official index, else to ``default``, whose torch is looked up among the packages' sources
+    (see :func:`~sdsetup.mirrors.config.compose`).
+    """
+    choice: dict[str, str] = {}
     for role in ROLES:
         good = [r for r in results if r.role == role and r.ok and not r.miss]
         ranked = sorted(good, key=lambda r: (-(r.speed_bps or 0.0), r.latency_s or 0.0))
-        choice[role] = ranked[0].mirror if ranked else fallback[role]
+        if ranked:
+            choice[role] = ranked[0].mirror
+            continue
+        failed = {r.mirror for r in results if r.role == role and not r.ok}
+        fallbacks = (OFFICIAL_TORCH, DEFAULT) if role == "torch" else (DEFAULT,)
+        choice[role] = next((m for m in fallbacks if m not in failed), fallbacks[-1])
     return choice
 
 

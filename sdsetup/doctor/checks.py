@@ -2,7 +2,7 @@
 
 Each check function takes a :class:`DoctorInput` and yields :class:`Check` results; :data:`CHECKS`
 is the ordered sequence the doctor runs, so a new check (the mirror check, say) is one more
-function added to it. Rendering as a table or as JSON lives in :mod:`sdsetup.doctor_render`.
+function added to it. Rendering as a table or as JSON lives in :mod:`sdsetup.doctor.render`.
 
 Errors of the doctor domain (all rendered by the CLI as ``error:``/``hint:``)::
 
@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sdsetup.envprobe import EnvReport
+from sdsetup.facts.envprobe import EnvReport
 from sdsetup.facts.model import MachineFacts
 from sdsetup.facts.system import home_path_issues
 from sdsetup.home import Home
-from sdsetup.logdiag import Finding, diagnose
-from sdsetup.mirrors import PIP_CONFIG, Mirror, MirrorCheck
-from sdsetup.torch_backend import Message, VariantChoice
+from sdsetup.doctor.logdiag import Finding, diagnose
+from sdsetup.mirrors.checks import MirrorCheck
+from sdsetup.mirrors.config import Mirror, PIP_CONFIG
+from sdsetup.install.torch_backend import Message, VariantChoice
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_FREE_BYTES = 30 * 1024**3  # torch with its CUDA wheels (~5 GB), the env, and a few checkpoints
@@ -53,6 +54,7 @@ class MirrorFacts:
     chain: tuple[Mirror, ...] = ()  # the mirrors ``requested`` selects, in failover order
     problem: Message | None = None  # why ``requested`` selects nothing (an unknown name…)
     hint: Message | None = None
+    unreachable: tuple[tuple[str, str], ...] = ()  # (host:port, why) of chosen hosts that refused
 
 
 @dataclass(frozen=True)
@@ -194,13 +196,17 @@ def mirror_endpoints(mirror: Mirror, variant: str) -> dict[str, str]:
             "huggingface": mirror.huggingface or "-", "civitai": mirror.civitai or "-"}
 
 
+def mirror_check_status(found: MirrorCheck) -> str:
+    # A broken mirrors.toml stops every download command; a lazy-cache miss only slows them.
+    return OK if found.ok else FAIL if found.id == "mirrors.config" else WARN
+
+
 def check_mirrors(d: DoctorInput) -> Iterable[Check]:
     m = d.mirrors
     if m is None:
         return
     for found in m.checks:
-        # A broken mirrors.toml stops every download command; a lazy-cache miss only slows them.
-        status = OK if found.ok else FAIL if found.id == "mirrors.config" else WARN
+        status = mirror_check_status(found)
         fix = Message(found.hint, found.params) if found.hint and not found.ok else None
         yield Check(found.id, status, Message(found.key, found.params), fix)
     if m.problem is not None:
@@ -209,6 +215,9 @@ def check_mirrors(d: DoctorInput) -> Iterable[Check]:
         yield Check(f"mirrors.chosen.{i}" if i else "mirrors.chosen", OK,
                     _m("check.mirror_chosen", name=mirror.name,
                        **mirror_endpoints(mirror, d.choice.variant)))
+    for host, why in m.unreachable:
+        yield Check(f"mirrors.reach.{host}", FAIL, _m("check.mirror_unreachable", host=host, error=why),
+                    Message("install.hint_probe", {}))
 
 
 def _expected_device_works(env: EnvReport, device: str) -> bool:

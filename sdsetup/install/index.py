@@ -1,6 +1,6 @@
 """Read package listings over HTTP or from disk: simple indexes, flat listings and local folders.
 
-Parsing lives in :mod:`sdsetup.index_pages` (pure); :class:`IndexReader` fetches pages over
+Parsing lives in :mod:`sdsetup.install.index_pages` (pure); :class:`IndexReader` fetches pages over
 HTTP or reads them from disk. A source is either a simple index (``<base>/<project>/`` pages) or a
 flat listing of files (pip's find-links: an Aliyun-style directory page or a folder of wheels).
 An ad hoc source of unknown kind is told apart by looking at it once.
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from packaging.utils import canonicalize_name
 
-from sdsetup.index_pages import (ACCEPT, IndexFile, ListingError, files_of, is_flat, local_path,
+from sdsetup.install.index_pages import (ACCEPT, IndexFile, ListingError, files_of, is_flat, local_path,
                                  parse_html, parse_page)
 
 __all__ = ["IndexReader", "ListingError", "folder_listing", "local_path"]

@@ -4,7 +4,7 @@ The bundled ``sdsetup/data/mirrors.toml`` (``mirrors.toml`` at the top of the re
 it; the real file lives in the package so that checkouts without symlinks still ship it) is read
 first; the user's file (``SDSETUP_MIRRORS`` or ``<home>/mirrors.toml``) overrides keys of a
 mirror it names and adds new ones. ``--mirror`` takes a name, ``auto`` (the per-role choice of the
-last probe, see :mod:`sdsetup.mirror_probe`), an ad hoc URL or folder (a PEP 503 index or a
+last probe, see :mod:`sdsetup.mirrors.probe`), an ad hoc URL or folder (a PEP 503 index or a
 wheelhouse used for every package, torch included), or several of those separated by commas, in
 failover order.
 
@@ -17,7 +17,6 @@ Exceptions::
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -29,10 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sdsetup.errors import SdsetupError
-from sdsetup.facts.bounded import run_bounded
 from sdsetup.home import Home
 from sdsetup.i18n import t
-from sdsetup.jsonstate import read_json, write_json
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,8 +46,6 @@ PACKAGES = "packages"
 OFFICIAL_TORCH = "pytorch"
 DEFAULT = "default"
 AUTO = "auto"
-CHOICE_FILE = "mirror-choice.json"
-MISSES_FILE = "mirror-misses.json"
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _STRING_KEYS = ("name_en", "name_zh", "pypi", "torch", "torch_layout", "huggingface", "civitai")
@@ -122,7 +117,7 @@ def key_line(text: str, table: str, key: str | None = None) -> int:
     return start + 1
 
 
-def _is_url(value: str) -> bool:
+def is_url(value: str) -> bool:
     """An http(s) URL with a host and a valid port, or a file URL."""
     parts = urlsplit(value)
     if parts.scheme == "file":
@@ -153,7 +148,7 @@ def _problem(table: Mapping[str, Any], key: str) -> str | None:
         return None if value in TORCH_LAYOUTS else "install.problem_layout"
     if key == "pypi" and value == PIP_CONFIG:
         return None
-    if key in ("pypi", "torch", "huggingface", "civitai") and not _is_url(value):
+    if key in ("pypi", "torch", "huggingface", "civitai") and not is_url(value):
         return "install.problem_url"
     if key == "torch" and "{variant}" not in value:
         return "install.problem_variant"
@@ -242,9 +237,9 @@ def _with_official_torch(mirror: Mirror, official: Mirror | None) -> Mirror:
 
 def adhoc_mirror(spec: str) -> Mirror:
     """A mirror made of one URL or folder: a PEP 503 index or a wheelhouse for everything."""
-    if _looks_like_url(spec) and not _is_url(spec):
+    if _looks_like_url(spec) and not is_url(spec):
         raise MirrorError("install.bad_mirror_url", hint="install.hint_mirror_url", value=spec)
-    location = spec if _is_url(spec) else Path(spec).expanduser().absolute().as_uri()
+    location = spec if is_url(spec) else Path(spec).expanduser().absolute().as_uri()
     return Mirror(name=spec, name_en=spec, name_zh=spec, pypi=(location,))
 
 
@@ -254,7 +249,11 @@ def looks_adhoc(spec: str) -> bool:
 
 
 def compose(packages: Mirror, torch: Mirror, models: Mirror) -> Mirror:
-    """The ``auto`` mirror: each role from the mirror that was best for it."""
+    """The ``auto`` mirror: each role from the mirror that was best for it.
+
+    A torch mirror without a torch base of its own (``default``) means torch is looked up among
+    the packages' sources.
+    """
     return replace(
         packages, name=AUTO,
         name_en=f"auto: packages {packages.name}, torch {torch.name}, models {models.name}",
@@ -291,120 +290,7 @@ def select(spec: str, mirrors: Mapping[str, Mirror], remembered: Mapping[str, st
     return tuple(chain)
 
 
-PIP_SECTIONS = (":env:", "install", "global")
-"""The ``pip config list`` sections sdsetup honours, most binding first, as ``pip install`` does.
-
-pip merges its files before printing (``PIP_*`` variables beat ``PIP_CONFIG_FILE``, which beats the
-site file, then the user file, then the global one), so each ``section.option`` key appears once;
-what is left is the section: ``:env:`` (``PIP_*`` variables) over the command's own section
-(``install``: sdsetup fetches what ``pip install`` would) over ``[global]``. Other sections
-(``download``, ``list``…) do not apply to an install and are ignored, as pip ignores them.
-"""
-_TRUE = ("1", "true", "yes", "on", "y", "t")
-
-
-def sources_from_pip_config(items: Mapping[str, str], default_index: str) -> PackageSources:
-    """Index URLs and find-links locations, as ``pip install`` would use them, from pip's config.
-
-    ``items`` are ``pip config list``'s keys and values (``install.index-url``,
-    ``:env:.find-links``…); see :data:`PIP_SECTIONS` for which one wins. Empty values are
-    ignored, as pip ignores them. ``no-index`` drops the indexes but keeps find-links. This is the
-    one reading of pip's configuration: the ``default`` mirror uses it, and so does ``doctor``.
-    """
-
-    def value(option: str) -> str | None:
-        for section in PIP_SECTIONS:
-            found = items.get(f"{section}.{option}")
-            if isinstance(found, str) and found.strip():
-                return found.strip()
-        return None
-
-    def many(option: str) -> list[str]:
-        return (value(option) or "").split()
-
-    no_index = (value("no-index") or "").lower() in _TRUE
-    indexes = [] if no_index else [value("index-url") or default_index, *many("extra-index-url")]
-    links = [link if _is_url(link) else Path(link).absolute().as_uri() for link in many("find-links")]
-    return PackageSources(tuple(dict.fromkeys(indexes)), tuple(dict.fromkeys(links)))
-
-
-def parse_pip_config_list(output: str) -> dict[str, str]:
-    """``pip config list`` prints ``section.option='value'`` lines; other lines are skipped."""
-    items = {}
-    for line in output.splitlines():
-        key, sep, raw = line.partition("=")
-        section, dot, option = key.strip().rpartition(".")
-        if sep and dot and section and option:
-            items[key.strip()] = raw.strip().strip("'\"")
-    return items
-
-
-def read_pip_answer(output: str) -> tuple[dict[str, str], str]:
-    """(config items, pip's default index) from what :data:`_PIP_QUERY` printed; ValueError if absent.
-
-    pip may print warnings around it (stderr is merged), so the answer is the marked line.
-    """
-    line = next((l for l in reversed(output.splitlines()) if l.startswith(_PIP_MARK)), None)
-    if line is None:
-        raise ValueError(output.strip()[-300:] or "no answer")
-    answer = json.loads(line[len(_PIP_MARK):])
-    if not isinstance(answer, dict) or not isinstance(answer.get("default_index"), str):
-        raise ValueError("unexpected answer")
-    items = answer.get("items")
-    if not isinstance(items, dict):
-        items = parse_pip_config_list(str(answer.get("config") or ""))
-    return {str(k): str(v) for k, v in items.items()}, answer["default_index"]
-
-
 # --------------------------------------------------------------------------- side effects
-
-_PIP_MARK = "sdsetup-pip-config "
-_PIP_QUERY = (
-    # pip's own merged configuration, as `pip config list` prints it; that command as a fallback.
-    "import json, subprocess, sys\n"
-    "from pip._internal.models.index import PyPI\n"
-    "items, out = None, ''\n"
-    "try:\n"
-    "    from pip._internal.configuration import Configuration\n"
-    "    c = Configuration(isolated=False)\n"
-    "    c.load()\n"
-    "    items = {k: str(v) for k, v in c.items()}\n"
-    "except Exception:\n"
-    "    out = subprocess.run([sys.executable, '-m', 'pip', 'config', 'list'],"
-    " capture_output=True, text=True).stdout\n"
-    f"print({_PIP_MARK!r} + json.dumps({{'default_index': PyPI.simple_url, 'items': items,"
-    " 'config': out}))\n"
-)
-PIP_TIMEOUT = 60.0
-
-
-def pip_package_sources(python: str | None = None, environ: Mapping[str, str] | None = None,
-                        timeout: float = PIP_TIMEOUT) -> PackageSources:
-    """What pip is configured with on this machine, asked of pip itself (never written down).
-
-    The child (and anything it starts) is killed if it overruns ``timeout``.
-    """
-    exe = python or sys.executable
-    try:
-        done = run_bounded([exe, "-c", _PIP_QUERY], timeout,
-                           env=dict(os.environ if environ is None else environ))
-    except OSError as err:
-        raise MirrorError("install.pip_config_unreadable", hint="install.hint_pip_config",
-                          detail=f"{exe}: {err.strerror or err}") from err
-    if done.timed_out:
-        raise MirrorError("install.pip_config_unreadable", hint="install.hint_pip_config",
-                          detail=t("install.pip_config_timeout", seconds=round(timeout)))
-    try:
-        items, default_index = read_pip_answer(done.stdout)
-    except ValueError as err:
-        raise MirrorError("install.pip_config_unreadable", hint="install.hint_pip_config",
-                          detail=str(err)) from err
-    return sources_from_pip_config(items, default_index)
-
-
-def package_sources(mirror: Mirror) -> PackageSources:
-    return pip_package_sources() if mirror.from_pip_config else PackageSources(mirror.pypi)
-
 
 def bundled_mirrors_file() -> Path:
     return Path(str(resources.files("sdsetup") / "data" / "mirrors.toml"))
@@ -422,6 +308,9 @@ def read_tables(path: Path) -> dict[str, dict[str, Any]]:
     except OSError as err:
         raise MirrorConfigError("install.mirrors_unreadable", hint="install.hint_mirrors_path",
                                 file=str(path), detail=err.strerror or str(err)) from err
+    except UnicodeDecodeError as err:  # a binary file, or one saved in a legacy code page
+        raise MirrorConfigError("install.mirrors_unreadable", hint="install.hint_mirrors_path",
+                                file=str(path), detail=f"not UTF-8 text (byte {err.start})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -437,98 +326,3 @@ def load_mirrors(home: Home, environ: Mapping[str, str] | None = None) -> dict[s
     if user.is_file() or (environ or os.environ).get("SDSETUP_MIRRORS"):
         layers.append(read_tables(user))
     return build_mirrors(layers, str(user))
-
-
-def remembered_choice(home: Home) -> dict[str, str] | None:
-    """The per-role mirror names the last ``auto`` probe chose, if any."""
-    data = read_json(home.root / CHOICE_FILE)
-    if not isinstance(data, dict):
-        return None
-    choice = {role: data[role] for role in ("packages", "torch", "models")
-              if isinstance(data.get(role), str) and data[role]}
-    return choice or None
-
-
-def remember_choice(home: Home, choice: Mapping[str, str]) -> None:
-    write_json(home.root / CHOICE_FILE, dict(choice))
-
-
-def requested_spec(requested: str | None, home: Home, environ: Mapping[str, str] | None = None) -> str:
-    """The --mirror value, else SDSETUP_MIRROR, else the remembered auto choice, else default."""
-    env = os.environ if environ is None else environ
-    if requested:
-        return requested
-    if env.get("SDSETUP_MIRROR"):
-        return env["SDSETUP_MIRROR"]
-    return AUTO if remembered_choice(home) else DEFAULT
-
-
-def mirror_chain(home: Home, requested: str | None, probe_timeout: float = 8.0) -> tuple[Mirror, ...]:
-    """The mirrors to use, in failover order (``auto`` probes first when nothing is remembered)."""
-    spec = requested_spec(requested, home)
-    mirrors = load_mirrors(home)
-    remembered = remembered_choice(home)
-    if AUTO in spec.split(",") and not remembered:
-        from sdsetup.mirror_probe import probe_and_remember  # it builds on this module
-
-        remembered, _ = probe_and_remember(home, list(mirrors.values()), timeout=probe_timeout)
-    return select(spec, mirrors, remembered)
-
-
-def chosen_mirror(home: Home, requested: str | None) -> Mirror:
-    """The first mirror of the chain: what the models downloader takes its endpoints from."""
-    return mirror_chain(home, requested)[0]
-
-
-def read_misses(home: Home) -> dict[str, dict[str, Any]]:
-    """The recorded lazy-cache misses, by mirror; entries of the wrong shape (a hand-edited
-    file) are dropped rather than trusted."""
-    data = read_json(home.root / MISSES_FILE)
-    if not isinstance(data, dict):
-        return {}
-    misses = {}
-    for name, entry in data.items():
-        if (isinstance(entry, dict) and isinstance(entry.get("host"), str)
-                and isinstance(entry.get("count"), int) and not isinstance(entry["count"], bool)
-                and entry["count"] >= 0):
-            misses[str(name)] = {"count": entry["count"], "host": entry["host"]}
-    return misses
-
-
-def record_miss(home: Home, mirror: str, host: str) -> None:
-    """Remember that a lazy cache bounced a download to its origin (``doctor`` reports it)."""
-    misses = read_misses(home)
-    count = misses.get(mirror, {}).get("count", 0)
-    misses[mirror] = {"count": count + 1, "host": host}
-    write_json(home.root / MISSES_FILE, misses)
-
-
-@dataclass(frozen=True)
-class MirrorCheck:
-    """One finding for ``doctor``: a catalogue key with parameters, and a hint key when not ok."""
-
-    id: str
-    ok: bool
-    key: str
-    params: Mapping[str, Any]
-    hint: str | None = None
-
-
-def mirror_checks(home: Home, environ: Mapping[str, str] | None = None) -> list[MirrorCheck]:
-    """What ``doctor`` should say about mirrors: the config file, the choice, lazy-cache misses."""
-    try:
-        mirrors = load_mirrors(home, environ)
-    except MirrorConfigError as err:
-        return [MirrorCheck("mirrors.config", False, err.key, err.params, err.hint)]
-    own = user_mirrors_file(home, environ)
-    checks = [MirrorCheck("mirrors.config", True,
-                          "install.check_config_ok" if own.is_file() else "install.check_config_bundled",
-                          {"count": len(mirrors), "file": str(own)})]
-    choice = remembered_choice(home)
-    if choice:
-        checks.append(MirrorCheck("mirrors.auto", True, "install.remembered", choice))
-    for name, miss in sorted(read_misses(home).items()):
-        checks.append(MirrorCheck(f"mirrors.miss.{name}", False, "install.check_lazy_miss",
-                                  {"mirror": name, "count": miss["count"], "host": miss["host"]},
-                                  "install.hint_probe"))
-    return checks

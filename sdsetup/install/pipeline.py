@@ -2,10 +2,10 @@
 
 Steps: pick the interpreter and the torch variant (among the builds the locks cover); read the lock for that Python and platform and
 the torch pin for that variant; if the env already holds exactly that, prove torch and stop
-(seconds, no network). Otherwise read each mirror's listings, plan the files (:mod:`sdsetup.plan`),
+(seconds, no network). Otherwise read each mirror's listings, plan the files (:mod:`sdsetup.install.plan`),
 fetch them through the download engine into ``<cache>/wheels`` (verified, resumable, failing over
 between mirrors), check the torch wheel's own requirements against the locks
-(:mod:`sdsetup.wheelmeta`), build a new env in place of the old one (:class:`sdsetup.venv.Swap`), install
+(:mod:`sdsetup.install.wheelmeta`), build a new env in place of the old one (:class:`sdsetup.install.venv.Swap`), install
 with ``--no-index --find-links <wheels> --require-hashes`` so the installer never touches the
 network, and prove torch in a subprocess. Any failure puts the previous env back.
 
@@ -34,24 +34,27 @@ from urllib.parse import urlsplit
 import httpx
 from packaging.utils import canonicalize_name
 
-from sdsetup import http, lockfile, venv
+from sdsetup import http
+from sdsetup.install import lockfile, venv
 from sdsetup.download import DownloadItem, Source, fetch_all
 from sdsetup.download.cache import place
 from sdsetup.download.hashing import sha256_file
-from sdsetup.envprobe import EnvReport, probe_env
+from sdsetup.facts.envprobe import EnvReport, probe_env
 from sdsetup.errors import SdsetupError
 from sdsetup.facts import gather_facts
 from sdsetup.home import Home
 from sdsetup.i18n import t
-from sdsetup.index import IndexReader
-from sdsetup.index_pages import local_path
-from sdsetup.lockfile import Pin, TorchPin
-from sdsetup.mirrors import (OFFICIAL_TORCH, Mirror, load_mirrors, mirror_chain, package_sources,
-                             record_miss)
-from sdsetup.plan import MirrorListing, Plan, PlannedFile, build_plan, requirements_text
-from sdsetup.torch_backend import choose_for_install, parse_variant, variant_from_env
+from sdsetup.install.index import IndexReader
+from sdsetup.install.index_pages import local_path
+from sdsetup.install.lockfile import Pin, TorchPin
+from sdsetup.mirrors.choice import mirror_chain
+from sdsetup.mirrors.config import load_mirrors, Mirror, OFFICIAL_TORCH
+from sdsetup.mirrors.memory import record_miss
+from sdsetup.mirrors.pipconfig import package_sources
+from sdsetup.install.plan import MirrorListing, Plan, PlannedFile, build_plan, requirements_text
+from sdsetup.install.torch_backend import choose_for_install, parse_variant, variant_from_env
 from sdsetup.units import human_size
-from sdsetup.wheelmeta import marker_environment, read_metadata, unmet_requirements
+from sdsetup.install.wheelmeta import marker_environment, read_metadata, unmet_requirements
 
 WHEELS = "wheels"
 INSTALLERS = ("auto", "uv", "pip")

@@ -21,7 +21,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from sdsetup.errors import SdsetupError
-from sdsetup.lockfile import Pin
+from sdsetup.install.lockfile import Pin
 
 # PEP 508 marker values of the lock platforms (the values CPython reports there).
 _PLATFORM_MARKERS: dict[str, dict[str, str]] = {

@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from sdsetup.download.cache import place
 from sdsetup.download.hashing import sha256_file
-from sdsetup.index_pages import wheel_of
+from sdsetup.install.index_pages import wheel_of
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sdsetup.doctor import FAIL, OK, WARN, Check, DoctorInput, mirror_endpoints
+from sdsetup.doctor.checks import FAIL, OK, WARN, Check, DoctorInput, mirror_check_status, mirror_endpoints
 from sdsetup.i18n import t
 
 
@@ -61,7 +61,7 @@ def _mirrors_json(d: DoctorInput) -> dict[str, Any] | None:
         "chain": [{"name": mirror.name, "torch_layout": mirror.torch_layout,
                    **mirror_endpoints(mirror, d.choice.variant)} for mirror in m.chain],
         "problem": m.problem.text() if m.problem else None,
-        "checks": [{"id": c.id, "ok": c.ok, "message": t(c.key, **c.params),
+        "checks": [{"id": c.id, "status": mirror_check_status(c), "message": t(c.key, **c.params),
                     "fix": t(c.hint, **c.params) if c.hint and not c.ok else None}
                    for c in m.checks],
     }

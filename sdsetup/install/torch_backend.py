@@ -1,7 +1,7 @@
 """Which torch wheel variant fits this machine: a pure decision over facts and tables.
 
 :func:`choose_variant` takes :class:`~sdsetup.facts.MachineFacts` and the supported torch releases
-(:data:`sdsetup.torch_tables.SUPPORTED`) and returns a :class:`VariantChoice` with the variant
+(:data:`sdsetup.install.torch_tables.SUPPORTED`) and returns a :class:`VariantChoice` with the variant
 (``cu126``, ``rocm6.4``, ``xpu``, ``cpu``, ``default`` on macOS), the torch release, the device
 torch will use, and the reasons as catalogue messages. For NVIDIA it applies three checks to each
 CUDA build, newest torch release first (shared/reference/torch-backends.md §9):
@@ -13,7 +13,7 @@ CUDA build, newest torch release first (shared/reference/torch-backends.md §9):
 3. the release publishes that wheel for this Python and platform.
 
 :func:`choose_for_install` makes the same decision among the builds the locks can install
-(:func:`sdsetup.lockfile.installable_releases`), which is what ``doctor`` and ``install`` both use,
+(:func:`sdsetup.install.lockfile.installable_releases`), which is what ``doctor`` and ``install`` both use,
 and says plainly when the best build for the hardware is not one of them.
 
 It never returns a CUDA build the driver cannot run, except when the user asked for it
@@ -31,7 +31,7 @@ from typing import Any
 from sdsetup.errors import UsageError
 from sdsetup.facts.model import Gpu, MachineFacts
 from sdsetup.i18n import t
-from sdsetup.torch_tables import (HSA_OVERRIDE, KNOWN_VARIANTS, MINOR_COMPAT_DRIVER,
+from sdsetup.install.torch_tables import (HSA_OVERRIDE, KNOWN_VARIANTS, MINOR_COMPAT_DRIVER,
                                   FULL_COMPAT_DRIVER, ROCM_GFX, SUPPORTED, Release, version_key)
 
 VARIANT_ENV = "SDSETUP_TORCH_VARIANT"

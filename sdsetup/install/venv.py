@@ -19,7 +19,8 @@ import shutil
 import struct
 import sys
 import sysconfig
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ from typing import Any
 from packaging.tags import Tag, compatible_tags, cpython_tags, platform_tags
 
 from sdsetup.errors import SdsetupError
-from sdsetup.facts.bounded import Output, run_bounded
+from sdsetup.bounded import Output, run_bounded
+from sdsetup.download.lock import locked
 from sdsetup.facts.model import PythonInfo
 from sdsetup.i18n import t
 from sdsetup.jsonstate import read_json, write_json
@@ -162,8 +164,27 @@ def _aside(env_dir: Path) -> Path:
     return env_dir.with_name(env_dir.name + ".old")
 
 
+def _hold(env_dir: Path, on_wait: Callable[[], None]):
+    """The env's lock: held by an install for its whole swap, and by whoever recovers, so a
+    ``doctor`` or ``run`` never takes a half-built env for an interrupted one."""
+    return locked(env_dir, 0.1, 5.0, on_wait)
+
+
+def _say_waiting(env_dir: Path) -> Callable[[], None]:
+    return lambda: print(t("install.env_waiting", env=str(env_dir)), file=sys.stderr, flush=True)
+
+
 def recover(env_dir: Path) -> None:
-    """Undo an install that was interrupted: an unfinished env gives way to the saved one."""
+    """Undo an install that was interrupted (even by kill -9): every command that uses the env
+    calls this first, so the working env is back before anything looks at it."""
+    if not _aside(env_dir).exists():
+        return  # nothing was interrupted (and a first run may have no home folder yet)
+    with _hold(env_dir, _say_waiting(env_dir)):
+        _restore(env_dir)
+
+
+def _restore(env_dir: Path) -> None:
+    """An unfinished env gives way to the saved one; a finished one drops the saved one."""
     old = _aside(env_dir)
     if not old.exists():
         return
@@ -191,21 +212,28 @@ class Swap:
     def __init__(self, env_dir: Path) -> None:
         self.env_dir = env_dir
         self.old = _aside(env_dir)
+        self.lock = ExitStack()
 
     def __enter__(self) -> Swap:
-        recover(self.env_dir)
-        if self.env_dir.exists():
-            try:
-                self.env_dir.rename(self.old)
-            except OSError as err:  # Windows will not move an env whose python is running
-                raise VenvError("install.env_busy", hint="install.hint_env_busy",
-                                env=str(self.env_dir), detail=err.strerror or str(err)) from err
+        self.lock.enter_context(_hold(self.env_dir, _say_waiting(self.env_dir)))
+        try:
+            _restore(self.env_dir)
+            if self.env_dir.exists():
+                try:
+                    self.env_dir.rename(self.old)
+                except OSError as err:  # Windows will not move an env whose python is running
+                    raise VenvError("install.env_busy", hint="install.hint_env_busy",
+                                    env=str(self.env_dir), detail=err.strerror or str(err)) from err
+        except BaseException:
+            self.lock.close()
+            raise
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        if kind is None and read_state(self.env_dir) is not None:
-            shutil.rmtree(self.old, ignore_errors=True)
-            return
-        shutil.rmtree(self.env_dir, ignore_errors=True)
-        if self.old.exists():
-            self.old.rename(self.env_dir)
+        with self.lock:
+            if kind is None and read_state(self.env_dir) is not None:
+                shutil.rmtree(self.old, ignore_errors=True)
+                return
+            shutil.rmtree(self.env_dir, ignore_errors=True)
+            if self.old.exists():
+                self.old.rename(self.env_dir)

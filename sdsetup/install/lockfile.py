@@ -31,7 +31,7 @@ from packaging.version import InvalidVersion, Version
 from sdsetup.errors import SdsetupError
 from sdsetup.home import Home
 from sdsetup.jsonstate import read_json, write_json
-from sdsetup.torch_tables import SUPPORTED, Release
+from sdsetup.install.torch_tables import SUPPORTED, Release
 
 if sys.version_info >= (3, 11):
     import tomllib

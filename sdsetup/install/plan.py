@@ -20,8 +20,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from sdsetup.errors import SdsetupError
-from sdsetup.index_pages import IndexFile, wheel_of
-from sdsetup.lockfile import Pin, TorchPin
+from sdsetup.install.index_pages import IndexFile, wheel_of
+from sdsetup.install.lockfile import Pin, TorchPin
 
 
 class PlanError(SdsetupError):

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sdsetup.facts.bounded import run_bounded
+from sdsetup.bounded import run_bounded
 
 _MARK = "SDSETUP-ENVPROBE "
 

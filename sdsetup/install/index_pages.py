@@ -1,7 +1,7 @@
 """Package listings as data: PEP 503 HTML, PEP 691 JSON and flat directory listings, parsed.
 
-Pure: text in, :class:`IndexFile` records out (no network, no files). :mod:`sdsetup.index` fetches
-the pages and reads local folders; :mod:`sdsetup.plan` and :mod:`sdsetup.wheelhouse` only need
+Pure: text in, :class:`IndexFile` records out (no network, no files). :mod:`sdsetup.install.index` fetches
+the pages and reads local folders; :mod:`sdsetup.install.plan` and :mod:`sdsetup.install.wheelhouse` only need
 what is here.
 
 Exceptions::

@@ -1,0 +1,1 @@
+"""The install pipeline: mirror listings and lock → plan → downloads → venv → proof (see pipeline)."""
