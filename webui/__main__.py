@@ -7,10 +7,12 @@ that has torch, diffusers and gradio, with sdsetup importable.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Before gradio, huggingface_hub or diffusers are imported: nothing may call an outside host.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DIFFUSERS_OFFLINE": "1",
@@ -34,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def a1111_styles(home_root: Path, models: Path) -> tuple[Path, ...]:
+    """An A1111 install's ``styles.csv`` beside the ``models/`` folder given, read as well."""
+    theirs = models.parent / "styles.csv"
+    return () if models.parent == home_root else (theirs,)
+
+
 def check_port(host: str, port: int) -> None:
     """Fail with a hint before the slow imports when something (often A1111) holds the port."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
@@ -52,6 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     lang = normalise(args.lang) if args.lang else detect_language()
     set_language(lang)
     home = resolve_home(args.home)
+    log = logging.getLogger("webui")  # load times, compile notices: ours only, not every library's
+    log.setLevel(logging.INFO)
+    log.addHandler(logging.StreamHandler(sys.stderr))
+    if args.compile is not False:  # before torch reads it: kernels compiled once serve every start
+        from webui.compile import CACHE_FOLDER, cache_env
+
+        for key, value in cache_env(str(home.cache_dir / CACHE_FOLDER)).items():
+            os.environ.setdefault(key, value)
     models = args.models_dir.expanduser().absolute() if args.models_dir else home.models_dir
     host = "0.0.0.0" if args.listen else args.host
     if args.listen and not (args.api_auth and args.gradio_auth):
@@ -65,9 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         engine = Engine(
             Paths(checkpoints=models / "Stable-diffusion", loras=models / "Lora", vaes=models / "VAE",
                   embeddings=home.embeddings_dir, outputs=home.outputs_dir,
-                  hash_cache=home.cache_dir / "model-hashes.json"),
-            probe_machine(), Options(args.medvram, args.lowvram, args.allow_ckpt))
-        app = build_app(engine, lang, args.api_auth, args.gradio_auth, with_ui=not args.nowebui)
+                  hash_cache=home.cache_dir / "model-hashes.json",
+                  styles_file=home.root / "styles.csv", more_styles=a1111_styles(home.root, models)),
+            probe_machine(), Options(args.medvram, args.lowvram, args.allow_ckpt, args.compile))
+        app = build_app(engine, lang, args.api_auth, args.gradio_auth, with_ui=not args.nowebui,
+                        flags=vars(args), host=host)
     except SdsetupError as err:
         print(render_error(err), file=sys.stderr)
         return err.exit_code

@@ -6,23 +6,25 @@ engine's queue lock while ``progress`` and ``interrupt`` keep answering, as in A
 
 from __future__ import annotations
 
-import binascii
 import json
-import os
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
 
-from webui import samplers
+from sdsetup.errors import SdsetupError
+from sdsetup.i18n import t
+from webui import api_extras, api_routes, samplers
 from webui.engine import Engine
-from webui.errors import RequestError, WebuiError
-from webui.infotext import parse_infotext
-from webui.outputs import b64_png, decode_image_field, read_parameters
-from webui.params import echo_parameters, parse_txt2img
+from webui.errors import RequestError
+from webui.img2img_params import echo_img2img, parse_img2img
+from webui.outputs import b64_image
+from webui.params import check_unicode, echo_parameters, parse_txt2img
 
 LATENT_UPSCALE_MODES = ("Latent", "Latent (antialiased)", "Latent (bicubic)",
                         "Latent (bicubic antialiased)", "Latent (nearest)", "Latent (nearest-exact)")
@@ -48,28 +50,16 @@ def _basic_auth(credentials: dict[str, str]):
 
 
 def _error(status: int, exc: Exception, body: Any = None, field: str | None = None) -> JSONResponse:
+    detail = str(exc)
+    if getattr(exc, "hint", None):  # e.g. where to put a checkpoint: the client shows ``detail``
+        detail += f" ({t('core.hint_prefix')} {t(exc.hint, **exc.params)})"
     return JSONResponse(status_code=status, content={
-        "error": type(exc).__name__, "detail": str(exc), "body": body,
+        "error": type(exc).__name__, "detail": detail, "body": body,
         "errors": field or str(exc)})
 
 
-def _memory() -> dict:
-    ram: dict[str, int] = {}
-    if hasattr(os, "sysconf"):
-        page = os.sysconf("SC_PAGE_SIZE")
-        total, free = page * os.sysconf("SC_PHYS_PAGES"), page * os.sysconf("SC_AVPHYS_PAGES")
-        ram = {"free": free, "used": total - free, "total": total}
-    import torch
-
-    if not torch.cuda.is_available():
-        return {"ram": ram, "cuda": {"error": "unavailable"}}
-    free, total = torch.cuda.mem_get_info()
-    return {"ram": ram, "cuda": {"system": {"free": free, "used": total - free, "total": total},
-                                 "active": {"current": torch.cuda.memory_allocated(),
-                                            "peak": torch.cuda.max_memory_allocated()}}}
-
-
-def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
+def install(app: FastAPI, engine: Engine, api_auth: str | None,
+            flags: Mapping[str, Any] | None = None) -> None:
     """Add the ``/sdapi/v1`` routes and A1111's error and timing conventions to ``app``."""
     credentials = parse_credentials(api_auth)
     deps = [Depends(_basic_auth(credentials))] if credentials else []
@@ -86,17 +76,27 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
     async def bad_request(request: Request, exc: RequestError):
         return _error(422, exc, field=exc.field)
 
-    @app.exception_handler(WebuiError)
-    async def failed(request: Request, exc: WebuiError):
-        return _error(500, exc)
+    @app.exception_handler(SdsetupError)  # WebuiError, and sdsetup's own (a corrupt header)
+    async def failed(request: Request, exc: SdsetupError):
+        return _error(getattr(exc, "status", 500), exc)
+
+    def reply(result, request, parameters: dict) -> dict:
+        fmt = request.settings["samples_format"]
+        images = [b64_image(img, text, fmt) for img, text in zip(result.images, result.infotexts)]
+        return {"images": images if request.send_images else [], "parameters": parameters,
+                "info": json.dumps(result.info, default=lambda o: None)}
 
     @router.post("/txt2img")
     def txt2img(body: Any = Body(default=None)):
-        request = parse_txt2img(body, engine.clip_skip)
+        request = parse_txt2img(body, current_options(), engine.face_restorer is not None)
         result = engine.txt2img(request, save=request.save_images)
-        images = [b64_png(img, text) for img, text in zip(result.images, result.infotexts)]
-        return {"images": images if request.send_images else [],
-                "parameters": echo_parameters(body), "info": json.dumps(result.info, default=lambda o: None)}
+        return reply(result, request, echo_parameters(body))
+
+    @router.post("/img2img")
+    def img2img(body: Any = Body(default=None)):
+        job = parse_img2img(body, current_options(), engine.face_restorer is not None)
+        result = engine.img2img(job, save=job.base.save_images)
+        return reply(result, job.base, echo_img2img(body, bool(body.get("include_init_images"))))
 
     @router.get("/progress")
     def progress(skip_current_image: bool = False):
@@ -109,34 +109,48 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
 
     @router.post("/skip")
     def skip():
-        engine.interrupt()
+        engine.skip()
         return None
+
+    def current_options() -> dict:
+        """Every option (A1111's names, plus any key a client posted), with the live values."""
+        current = engine.selected()
+        return {**engine.settings.snapshot(),
+                "sd_model_checkpoint": current.title if current else None,
+                "sd_checkpoint_hash": current.sha256 if current else None,
+                "CLIP_stop_at_last_layers": engine.clip_skip, "sd_vae": engine.vae_option,
+                "outdir_txt2img_samples": str(engine.paths.outputs / "txt2img-images")}
 
     @router.get("/options")
     def get_options():
-        current = engine.selected()
-        return {"sd_model_checkpoint": current.title if current else None,
-                "sd_checkpoint_hash": current.sha256 if current else None,
-                "CLIP_stop_at_last_layers": engine.clip_skip, "sd_vae": engine.vae_option,
-                "samples_format": "png", "samples_save": True,
-                "outdir_samples": "", "outdir_txt2img_samples": str(engine.paths.outputs / "txt2img-images")}
+        engine.rescan()
+        return current_options()
 
     @router.post("/options")
     def set_options(body: Any = Body(default=None)):
         if not isinstance(body, dict):
             raise RequestError("body", "run.bad_object")
+        check_unicode(body)
+        live = ("sd_model_checkpoint", "sd_checkpoint_hash", "CLIP_stop_at_last_layers", "sd_vae",
+                "outdir_txt2img_samples")
+        engine.settings.update({k: v for k, v in body.items() if k not in live})
         if "CLIP_stop_at_last_layers" in body:
             engine.clip_skip = parse_txt2img({"override_settings": {
                 "CLIP_stop_at_last_layers": body["CLIP_stop_at_last_layers"]}}).clip_skip
         if body.get("sd_vae"):
-            engine.set_vae_option(str(body["sd_vae"]))
+            if not isinstance(body["sd_vae"], str):
+                raise RequestError("sd_vae", "run.bad_string")
+            engine.set_vae_option(body["sd_vae"])
         wanted = body.get("sd_model_checkpoint")
+        if wanted is not None and not isinstance(wanted, str):
+            raise RequestError("sd_model_checkpoint", "run.bad_string")
         if wanted and (engine.current is None or wanted != engine.current.title):
-            engine.select(str(wanted))
+            engine.select(wanted)
         return None
 
     @router.get("/sd-models")
     def sd_models():
+        engine.rescan()
         return [ck.api() for ck in engine.checkpoints]
 
     @router.post("/refresh-checkpoints")
@@ -152,52 +166,28 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None) -> None:
     def list_schedulers():
         return samplers.api_schedulers()
 
-    @router.get("/loras")
-    def loras():
-        return [{"name": p.stem, "alias": p.stem, "path": str(p), "metadata": {}} for p in engine.loras()]
-
-    @router.post("/refresh-loras")
-    def refresh_loras():
-        return None
-
-    @router.get("/embeddings")
-    def embeddings():
-        def describe(table):
-            return {name: {"step": None, "sd_checkpoint": None, "sd_checkpoint_name": None,
-                           "shape": None, "vectors": None} for name in table}
-        return {"loaded": describe(engine.embeddings), "skipped": describe(engine.skipped_embeddings)}
-
-    @router.post("/png-info")
-    def png_info(body: Any = Body(default=None)):
-        image = body.get("image") if isinstance(body, dict) else None
-        if not isinstance(image, str) or not image:
-            raise RequestError("image", "run.bad_image")
-        try:
-            text = read_parameters(decode_image_field(image))
-        except (binascii.Error, OSError, ValueError):
-            raise RequestError("image", "run.bad_image") from None
-        return {"info": text, "items": {"parameters": text} if text else {},
-                "parameters": parse_infotext(text) if text else {}}
-
-    @router.get("/scripts")
-    def scripts():
-        return {"txt2img": [], "img2img": []}
-
-    @router.get("/memory")
-    def memory():
-        return _memory()
-
     @router.get("/sd-vae")
     def sd_vae():
         return [{"model_name": p.stem, "filename": str(p)} for p in engine.vaes()]
-
-    @router.get("/upscalers")
-    def upscalers():
-        return [{"name": "None", "model_name": None, "model_path": None, "model_url": None, "scale": 4}]
 
     @router.get("/latent-upscale-modes")
     def latent_upscale_modes():
         return [{"name": name} for name in LATENT_UPSCALE_MODES]
 
+    api_routes.add_routes(router, engine, flags or {})
+    api_extras.install(router, engine)
     app.include_router(router)
+    _install_docs(app, deps)
+
+
+def _install_docs(app: FastAPI, deps: list) -> None:
+    """``/openapi.json`` and ``/docs``, behind ``--api-auth`` like the routes they describe."""
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=deps)
+    def openapi():
+        return app.openapi()
+
+    @app.get("/docs", include_in_schema=False, dependencies=deps)
+    def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} API")
 

@@ -8,6 +8,7 @@ title, name, stem, model_name or a hash prefix.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -113,6 +114,30 @@ def files_under(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in suffixes and p.is_file())
+
+
+def listing_stamp(folder: Path, suffixes: tuple[str, ...]) -> tuple:
+    """What a rescan would see: each model file's path, size and mtime (one stat per file).
+
+    A file still being copied in changes its size or mtime, so it is rescanned (and rehashed)
+    once the copy ends rather than keeping the hash of its first bytes.
+    """
+    stamps, pending = [], [str(folder)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:  # not there (yet), or removed while walking
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir() and not entry.is_symlink():  # as rglob in files_under
+                    pending.append(entry.path)
+                elif entry.name.lower().endswith(suffixes) and entry.is_file():
+                    stat = entry.stat()
+                    stamps.append((entry.path, stat.st_size, stat.st_mtime_ns))
+            except OSError:
+                continue
+    return tuple(sorted(stamps))
 
 
 def scan_checkpoints(folder: Path, cache: HashCache) -> list[Checkpoint]:

@@ -8,6 +8,7 @@ Like A1111, generation runs under a single lock in a worker thread while ``progr
 from __future__ import annotations
 
 import gc
+import logging
 import random
 import re
 import threading
@@ -19,23 +20,33 @@ from pathlib import Path
 import torch
 
 from sdsetup import __version__
-from webui import conditioning, hires, loading, samplers
-from webui.catalog import (Checkpoint, HashCache, files_under, find_checkpoint, scan_checkpoints,
-                           with_hash)
+from sdsetup.i18n import t
+from webui import compile as compiled_mode
+from webui import (conditioning, extras, footprint, hires, img2img, loading, masking, recording,
+                   samplers, seeds, upscalers, visitors)
+from webui.catalog import (CHECKPOINT_SUFFIXES, Checkpoint, HashCache, files_under, find_checkpoint,
+                           listing_stamp, scan_checkpoints, with_hash)
 from webui.configs import PipelineConfig
-from webui.errors import CheckpointError, RequestError
-from webui.infotext import format_infotext
-from webui.outputs import b64_png, save_png
+from webui.errors import MissingModelError, RequestError
+from webui.faces import Faces
+from webui.img2img_params import Img2Img
+from webui.infotext import format_infotext, generation_settings
+from webui.options import Settings
+from webui.outputs import b64_png, save_image
 from webui.params import Txt2Img, concrete_seed
 from webui.preview import latent_preview
 from webui.prompts import extract_networks
 from webui.runtime import Machine, choose_runtime, vae_tiling
+from webui.styles import StyleBook, apply_styles
+from webui.tiling import circular_padding
+from webui.upscaling import Upscaling
 
 VERSION = f"sdsetup-{__version__}"
 LORA_SUFFIXES = (".safetensors",)
 VAE_SUFFIXES = (".safetensors",)
 VAE_AUTOMATIC, VAE_NONE = "Automatic", "None"
 EMBEDDING_SUFFIXES = (".safetensors", ".pt", ".bin")
+log = logging.getLogger("webui")
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,8 @@ class Paths:
     embeddings: Path
     outputs: Path
     hash_cache: Path
+    styles_file: Path | None = None          # prompt styles saved from the page go here
+    more_styles: tuple[Path, ...] = ()       # read only: an A1111 install's styles.csv
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class Options:
     medvram: bool = False
     lowvram: bool = False
     allow_ckpt: bool = False
+    compile: bool | None = None  # --compile / --no-compile; None: off until measured to pay
 
 
 @dataclass
@@ -64,6 +78,7 @@ class State:
     sampling_step: int = 0
     sampling_steps: int = 0
     interrupted: bool = False
+    skipped: bool = False
     job_timestamp: str = "0"
     started: float = 0.0
     textinfo: str | None = None
@@ -76,10 +91,6 @@ class Result:
     seeds: list[int]
     info: dict
     saved: list[Path] = field(default_factory=list)
-
-
-def _pairs(hashes: dict[str, str]) -> str | None:
-    return ", ".join(f"{name}: {digest}" for name, digest in hashes.items()) or None
 
 
 def blank_canvas(width: int, height: int) -> dict:
@@ -101,7 +112,9 @@ class Engine:
         self._hasher = threading.Thread()
         self._rng = random.Random()
         self.checkpoints: list[Checkpoint] = []
+        self._stamp: tuple = ()
         self.current: Checkpoint | None = None
+        self._parked: Path | None = None  # the checkpoint unload-checkpoint freed
         self.config: PipelineConfig | None = None
         self.pipe = None
         self._scheduler_config: dict = {}
@@ -109,11 +122,24 @@ class Engine:
         self.embeddings: dict[str, Path] = {}
         self.skipped_embeddings: dict[str, Path] = {}
         self.clip_skip = 1
+        self.settings = Settings()
+        # Face restoration plugs in here: a callable restoring one PIL image (None: not installed,
+        # and a request with restore_faces is answered 422).
+        self.face_restorer = None
         self._latents = None
         self.vae_option = VAE_AUTOMATIC
         self._own_vae = None
         self.vae_file: Path | None = None
+        self.styles = StyleBook(paths.styles_file, paths.more_styles)
+        self.upscaling = Upscaling(machine.cuda)
+        self.faces = Faces(self.models_dir, self.upscaling)
+        self.compiled: compiled_mode.CompiledUnet | None = None
+        self._compiler = compiled_mode.CompiledUnet()
         self.refresh()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.paths.checkpoints.parent
 
     # --- models -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -121,10 +147,16 @@ class Engine:
 
         Titles carry ``[hash]`` once it is known, as in A1111; hashes persist across runs.
         """
+        self._stamp = listing_stamp(self.paths.checkpoints, CHECKPOINT_SUFFIXES)
         self.checkpoints = scan_checkpoints(self.paths.checkpoints, self._hashes)
         if any(ck.sha256 is None for ck in self.checkpoints) and not self._hasher.is_alive():
             self._hasher = threading.Thread(target=self._hash_all, name="hash-checkpoints", daemon=True)
             self._hasher.start()
+
+    def rescan(self) -> None:
+        """Refresh only if files were added, removed or changed since the last scan (cheap)."""
+        if listing_stamp(self.paths.checkpoints, CHECKPOINT_SUFFIXES) != self._stamp:
+            self.refresh()
 
     def _hash_all(self) -> None:
         while pending := [ck for ck in self.checkpoints if ck.sha256 is None]:
@@ -140,11 +172,18 @@ class Engine:
         return done
 
     def selected(self) -> Checkpoint | None:
-        """The loaded checkpoint, else the one the next generation will load (the first)."""
-        return self.current or (self.checkpoints[0] if self.checkpoints else None)
+        """The loaded checkpoint, else the one the next generation will load.
+
+        That is the one ``unload-checkpoint`` freed, else the first.
+        """
+        parked = next((ck for ck in self.checkpoints if ck.path == self._parked), None)
+        return self.current or parked or (self.checkpoints[0] if self.checkpoints else None)
 
     def loras(self) -> list[Path]:
         return files_under(self.paths.loras, LORA_SUFFIXES)
+
+    def upscalers(self) -> list[upscalers.Upscaler]:
+        return upscalers.scan(self.models_dir)
 
     def vaes(self) -> list[Path]:
         return files_under(self.paths.vaes, VAE_SUFFIXES)
@@ -180,25 +219,55 @@ class Engine:
         runtime.place(self.pipe)
         self.vae_file = wanted
 
-    def select(self, wanted: str) -> Checkpoint:
+    def select(self, wanted: str, field: str = "sd_model_checkpoint") -> Checkpoint:
         """Load the checkpoint ``wanted`` names (any A1111 spelling); blocks until it is ready."""
         with self.queue_lock:
-            return self._select(wanted)
+            return self._select(wanted, field)
 
-    def _select(self, wanted: str) -> Checkpoint:
+    def _select(self, wanted: str, field: str) -> Checkpoint:
         checkpoint = find_checkpoint(self.checkpoints, wanted)
         if checkpoint is None:
             self.refresh()
             checkpoint = find_checkpoint(self.checkpoints, wanted)
         if checkpoint is None:
-            raise CheckpointError("run.ckpt_not_found", hint="run.hint_models_get", name=wanted)
+            raise RequestError(field, "run.ckpt_not_found", hint="run.hint_refresh", name=wanted,
+                               folder=str(self.paths.checkpoints))
         if self.pipe is None or self.current is None or checkpoint.path != self.current.path:
-            self._load(checkpoint)
+            self._switch(checkpoint)
         return checkpoint
+
+    def unload(self) -> None:
+        """Free the model and its (V)RAM; the next generation or :meth:`reload` loads it back."""
+        with self.queue_lock:
+            self._parked = self.current.path if self.current else self._parked
+            self._unload()
+
+    def reload(self) -> None:
+        """Load the selected checkpoint if none is loaded (after :meth:`unload`)."""
+        with self.queue_lock:
+            self._ensure_model(None)
+
+    def refresh_embeddings(self) -> None:
+        """Load the embeddings added to the folder since the model was loaded."""
+        with self.queue_lock:
+            if self.pipe is not None:
+                self._load_embeddings()
+
+    def _switch(self, checkpoint: Checkpoint) -> None:
+        """Load ``checkpoint``; if it fails, the model that was loaded is loaded again."""
+        previous = self.current if self.pipe is not None else None
+        try:
+            self._load(checkpoint)
+        except Exception:
+            if previous is not None:
+                self._load(previous)
+            raise
 
     def _unload(self) -> None:
         self.pipe, self.current, self.config, self._loras = None, None, None, {}
         self._own_vae, self.vae_file = None, None
+        self.embeddings, self.skipped_embeddings = {}, {}
+        self._latents = None  # the last preview's tensor would keep a little VRAM
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -211,6 +280,12 @@ class Engine:
         pipe, config = loading.load_pipeline(checkpoint.path, runtime, self.options.allow_ckpt,
                                              planned)
         pipe.set_progress_bar_config(disable=True)
+        choice = compiled_mode.decide(self.options.compile, self.machine, runtime)
+        if choice.reason:
+            log.info(t(choice.reason))
+        self.compiled = self._compiler if choice.enabled else None
+        if self.compiled:
+            self.compiled.attach(pipe)
         self.pipe, self.config = pipe, config
         self.current = checkpoint if checkpoint.sha256 else self._hashed(checkpoint)
         self._scheduler_config = dict(pipe.scheduler.config)
@@ -219,8 +294,11 @@ class Engine:
         self.state.job_count = 0
 
     def _load_embeddings(self) -> None:
-        self.embeddings, self.skipped_embeddings = {}, {}
+        """Add the embeddings not loaded yet (a token cannot be added to the tokenizer twice)."""
+        self.skipped_embeddings = {}
         for path in files_under(self.paths.embeddings, EMBEDDING_SUFFIXES):
+            if path.stem in self.embeddings:
+                continue
             try:
                 self.pipe.load_textual_inversion(str(path), token=path.stem)
                 self.embeddings[path.stem] = path
@@ -228,13 +306,14 @@ class Engine:
                 self.skipped_embeddings[path.stem] = path  # another family's embedding, most often
 
     def _ensure_model(self, wanted: str | None) -> None:
+        self.rescan()
         if wanted:
-            self._select(wanted)
+            self._select(wanted, "override_settings.sd_model_checkpoint")
         elif self.pipe is None:
             first = self.selected()
             if first is None:
-                raise CheckpointError("run.no_checkpoints", hint="run.hint_models_get",
-                                      folder=str(self.paths.checkpoints))
+                raise MissingModelError("run.no_checkpoints", hint="run.hint_refresh",
+                                        folder=str(self.paths.checkpoints))
             self._load(first)
 
     def _apply_loras(self, names: list[tuple[str, float]]) -> tuple[list[str], dict[str, str]]:
@@ -274,6 +353,10 @@ class Engine:
     def interrupt(self) -> None:
         self.state.interrupted = True
 
+    def skip(self) -> None:
+        """End the image being sampled now (it is still returned) and go on with the next."""
+        self.state.skipped = True
+
     def preview(self):
         """A cheap picture of the image being sampled now, or None between jobs."""
         latents = self._latents
@@ -298,52 +381,83 @@ class Engine:
 
     def state_dict(self) -> dict:
         s = self.state
-        return {"skipped": False, "interrupted": s.interrupted, "stopping_generation": False,
+        return {"skipped": s.skipped, "interrupted": s.interrupted, "stopping_generation": False,
                 "job": f"txt2img({s.job_no})" if s.job_count else "", "job_count": s.job_count,
                 "job_timestamp": s.job_timestamp, "job_no": s.job_no,
                 "sampling_step": s.sampling_step, "sampling_steps": s.sampling_steps}
 
     def txt2img(self, request: Txt2Img, save: bool) -> Result:
+        return self._generate(request, save)
+
+    def img2img(self, job: Img2Img, save: bool) -> Result:
+        """img2img, inpainting and outpainting: txt2img's path with init images (and a mask)."""
+        return self._generate(job.base, save, job)
+
+    def _generate(self, request: Txt2Img, save: bool, job: Img2Img | None = None) -> Result:
         with self.queue_lock:
             self._latents = None
             self.state = State(job_count=-1, started=time.time(),
                                job_timestamp=datetime.now().strftime("%Y%m%d%H%M%S"))
             try:
                 self._ensure_model(request.checkpoint)
-                return self._run(request, save)
+                return self._run(request, save, job)
             finally:
                 self.state.job_count = 0
                 self.state.job_no = 0
 
-    def _scheduler(self, choice: samplers.Choice):
-        import diffusers
+    def extras(self, request: extras.ExtrasRequest, images: list) -> list[tuple]:
+        """Each picture through the Extras: ``(image, postprocessing infotext)`` pairs."""
+        with self.queue_lock:
+            self.state = State(job_count=len(images), started=time.time(),
+                               job_timestamp=datetime.now().strftime("%Y%m%d%H%M%S"))
+            try:
+                known = self.upscalers()
+                done = []
+                for number, image in enumerate(images):
+                    if self.state.interrupted:
+                        break
+                    self.state.job_no = number
+                    done.append(extras.process(image, request, known, self.upscaling, self.faces))
+                return done
+            finally:
+                self.state.job_count = 0
+                self.state.job_no = 0
 
-        name, settings = samplers.scheduler_settings(choice)
+    def _scheduler(self, choice: samplers.Choice, request: Txt2Img, **img2img):
         try:
-            return getattr(diffusers, name).from_config(self._scheduler_config, **settings)
+            return samplers.build_scheduler(choice, self._scheduler_config, self.config.family,
+                                            recording.eta(choice, request), **img2img)
         except ImportError as exc:  # a managed env built without an optional dependency (scipy)
             raise RequestError("sampler_name", "run.sampler_unavailable",
                                sampler=choice.sampler.name, reason=str(exc).strip()) from exc
 
     def _on_step(self, pipe, step: int, timestep, kwargs: dict) -> dict:
         self.state.sampling_step = step + 1
+        # model calls, which some samplers make more than one of per step
+        self.state.sampling_steps = getattr(pipe, "_num_timesteps", None) or self.state.sampling_steps
         self._latents = kwargs.get("latents")  # the pipeline makes a new tensor every step
-        if self.state.interrupted:
+        if self.state.interrupted or self.state.skipped:
             pipe._interrupt = True
         return kwargs
 
-    def _run(self, request: Txt2Img, save: bool) -> Result:
+    def _run(self, request: Txt2Img, save: bool, job: Img2Img | None = None) -> Result:
         pipe = self.pipe
-        seed = concrete_seed(request.seed, self._rng)
         choice = samplers.resolve(request.sampler_name, request.scheduler)
+        prompt, negative_prompt = apply_styles(request.prompt, request.negative_prompt,
+                                               request.styles, self.styles.styles())
+        request = replace(request, prompt=prompt, negative_prompt=negative_prompt)
+        footprint.check(footprint.Job(self.config.family, request.width, request.height,
+                                      request.batch_size, self._hires_size(request)),
+                        footprint.available(self.machine, self.pipe))
+        seed_list, subseed_list = self._seeds(request)
         prompt_text, networks = extract_networks(request.prompt)
         self._apply_vae(request.vae or self.vae_option)
         missing, lora_hashes = self._apply_loras([(n.name, n.weight) for n in networks
                                                   if n.kind == "lora"])
-        extra = {"Lora hashes": _pairs(lora_hashes),
-                 "TI hashes": _pairs(self._embedding_hashes(prompt_text, request.negative_prompt))}
         positive, negative = conditioning.encode_pair(pipe, prompt_text, request.negative_prompt,
                                                       request.clip_skip)
+        visitors.release(pipe)  # text encoders that only visit the GPU leave before the UNet runs
+        self._announce_compile(request, networks)
         if vae_tiling(request.width, request.height, self.machine):
             pipe.vae.enable_tiling()
         else:
@@ -352,49 +466,121 @@ class Engine:
         if positive.pooled is not None:
             embeds.update(pooled_prompt_embeds=positive.pooled,
                           negative_pooled_prompt_embeds=negative.pooled)
-        if self.config.inpainting:
+        prepared: list[masking.Prepared] = []
+        if job:
+            prepared = [masking.prepare(image, job.mask, request.width, request.height,
+                                        job.resize_mode, job.masking) for image in job.init_images]
+        elif self.config.inpainting:
             embeds.update(blank_canvas(request.width, request.height))
+        if choice.sampler.name == "DDIM":  # the other diffusers samplers take no eta
+            embeds["eta"] = recording.eta(choice, request)
         device = "cuda" if self.machine.cuda else "cpu"  # MPS generators are not seedable alike
         upscale = hires.plan(request.width, request.height, request.steps, request.hires,
-                             pixels_only=self.config.inpainting) if request.hires else None
-        if upscale:
-            extra = {**hires.infotext_fields(request.hires, upscale), **extra}
+                             pixels_only=self.config.inpainting,
+                             models=[u.name for u in self.upscalers() if u.is_model]
+                             ) if request.hires else None
+        extra = recording.extra_params(request, choice, upscale, lora_hashes,
+                                       self._embedding_hashes(prompt_text, request.negative_prompt))
+        if job:
+            extra = {**prepared[0].infotext, **extra, "Noise multiplier":
+                     job.noise_multiplier if job.noise_multiplier != 1.0 else None}
         passes = 2 if upscale else 1
-        self.state.job_count, self.state.sampling_steps = request.n_iter * passes, request.steps
-        images, infotexts, seeds, saved = [], [], [], []
+        self.state.job_count, self.state.sampling_steps = request.n_iter * passes, (
+            img2img.steps_run(request.steps, job.denoising) if job else request.steps)
+        images, infotexts, saved = [], [], []
         now = datetime.now()
+        ensd = recording.ensd(choice, request)
+        fmt = request.settings.get("samples_format", "png")
+        channels = pipe.unet.config.out_channels
+        factor = pipe.vae_scale_factor
         for n in range(request.n_iter):
+            self.state.skipped = False
             if self.state.interrupted:
                 break
             self.state.job_no, self.state.sampling_step = n * passes, 0
-            batch_seeds = [seed + n * request.batch_size + i for i in range(request.batch_size)]
-            pipe.scheduler = self._scheduler(choice)
-            latent_first = upscale is not None and upscale.latent_mode is not None
-            out = pipe(**embeds, num_inference_steps=request.steps, guidance_scale=request.cfg_scale,
-                       width=request.width, height=request.height,
-                       num_images_per_prompt=request.batch_size,
-                       generator=[torch.Generator(device).manual_seed(s) for s in batch_seeds],
-                       callback_on_step_end=self._on_step,
-                       output_type="latent" if latent_first else "pil")
-            batch = out.images
-            if upscale and not self.state.interrupted:
-                self.state.job_no, self.state.sampling_step = n * passes + 1, 0
-                batch = self._hires_pass(batch, upscale, request, choice, embeds,
-                                         [torch.Generator(device).manual_seed(s) for s in batch_seeds])
-            elif latent_first:  # interrupted before the second pass: still show the first
-                batch = self._decode(batch)
-            for image, image_seed in zip(batch, batch_seeds):
+            batch = slice(n * request.batch_size, (n + 1) * request.batch_size)
+            batch_seeds, batch_subseeds = seed_list[batch], subseed_list[batch]
+            noise, generators = seeds.initial_noise(
+                seeds.NoiseSpec(tuple(batch_seeds), tuple(batch_subseeds), request.subseed_strength,
+                                request.seed_resize_from),
+                (channels, request.height // factor, request.width // factor), device, factor)
+            if ensd:
+                generators = seeds.ensd_generators(tuple(batch_seeds), ensd, device)
+            with circular_padding(pipe.unet, pipe.vae, enabled=request.tiling):
+                if job:
+                    scheduler = self._scheduler(choice, request, strength=job.denoising,
+                                                run_steps=img2img.steps_run(request.steps, job.denoising))
+                    result = img2img.run_batch(pipe, scheduler, job, prepared, embeds,
+                                               request.batch_size, generators, self._on_step)
+                else:
+                    result = self._txt2img_batch(request, choice, embeds, upscale, noise, generators,
+                                                 n * passes + 1)
+            for index, image in enumerate(result):
+                generation = recording.describe(
+                    request, choice, batch_seeds[index], batch_subseeds[index], extra, self._model_names(),
+                    (self._vae_hash(), self.vae_file.stem if self.vae_file else None), VERSION)
+                if job:  # A1111's inpainting_mask_weight is 1.0 unless changed in its settings
+                    generation = replace(generation, denoising_strength=job.denoising,
+                                         mask_weight=1.0 if self.config.inpainting else None)
                 text = format_infotext(request.prompt, request.negative_prompt,
-                                       {**self._settings(request, choice, image_seed), **extra,
-                                        "Version": VERSION})
+                                       generation_settings(generation))
                 image.info["parameters"] = text
                 images.append(image)
                 infotexts.append(text)
-                seeds.append(image_seed)
                 if save:
-                    saved.append(save_png(image, text, self.paths.outputs, image_seed, now))
+                    saved.append(save_image(image, text, self.paths.outputs, batch_seeds[index], now,
+                                            fmt, "img2img-images" if job else "txt2img-images"))
         self.state.textinfo = ", ".join(missing) or None
-        return Result(images, infotexts, seeds, self._info(request, choice, seeds, infotexts), saved)
+        count = len(images)
+        return Result(images, infotexts, seed_list[:count],
+                      self._info(request, choice, seed_list[:count], subseed_list[:count], infotexts,
+                                 extra, job), saved)
+
+    def _seeds(self, request: Txt2Img) -> tuple[list[int], list[int]]:
+        """A1111: image i gets ``seed + i`` unless a variation strength is set (then all share the
+        seed), and variation seed ``subseed + i``."""
+        total = request.n_iter * request.batch_size
+        seed = concrete_seed(request.seed, self._rng)
+        subseed = concrete_seed(request.subseed, self._rng)
+        step = 0 if request.subseed_strength else 1
+        return [seed + i * step for i in range(total)], [subseed + i for i in range(total)]
+
+    def _hires_size(self, request: Txt2Img) -> tuple[int, int] | None:
+        if not request.hires:
+            return None
+        return hires.target_size(request.width, request.height, request.hires)
+
+    def _txt2img_batch(self, request: Txt2Img, choice: samplers.Choice, embeds: dict,
+                       upscale: hires.HiresPlan | None, noise: torch.Tensor, generators: list,
+                       hires_job_no: int) -> list:
+        """One txt2img batch from ``noise``, with the hires fix's second pass when asked for."""
+        pipe = self.pipe
+        pipe.scheduler = self._scheduler(choice, request)
+        latent_first = upscale is not None and upscale.latent_mode is not None
+        out = pipe(**embeds, num_inference_steps=request.steps, guidance_scale=request.cfg_scale,
+                   width=request.width, height=request.height,
+                   num_images_per_prompt=request.batch_size, latents=noise.to(pipe.unet.dtype),
+                   generator=generators, callback_on_step_end=self._on_step,
+                   output_type="latent" if latent_first else "pil")
+        result = out.images
+        if upscale and not (self.state.interrupted or self.state.skipped):
+            self.state.job_no, self.state.sampling_step = hires_job_no, 0
+            return self._hires_pass(result, upscale, request, choice, embeds, generators)
+        if latent_first:  # stopped before the second pass: still show the first
+            return self._decode(result)
+        return result
+
+    def _announce_compile(self, request: Txt2Img, networks) -> None:
+        """Say so (log and progress text) when this image pays a compile, first time only."""
+        if self.compiled is None:
+            return
+        loras = tuple((n.name, n.weight) for n in networks if n.kind == "lora")
+        notice = self.compiled.notice(compiled_mode.graph_key(
+            self.config.family, request.width, request.height, request.batch_size,
+            request.cfg_scale, loras))
+        if notice:
+            log.info(notice)
+            self.state.textinfo = notice
 
     def _decode(self, latents: torch.Tensor) -> list:
         vae = self.pipe.vae
@@ -405,7 +591,6 @@ class Engine:
                     choice: samplers.Choice, embeds: dict, generators: list) -> list:
         """Upscale the first pass (latents or pixels) and re-sample it with img2img."""
         from diffusers import AutoPipelineForImage2Image
-        from PIL import Image
 
         if upscale.latent_mode:
             mode, antialias = upscale.latent_mode
@@ -414,8 +599,9 @@ class Engine:
                 first, size=(upscale.height // factor, upscale.width // factor), mode=mode,
                 antialias=antialias)
         else:
-            resample = getattr(Image.Resampling, hires.PIXEL_MODES[upscale.upscaler])
-            image = [im.resize((upscale.width, upscale.height), resample) for im in first]
+            upscaler = upscalers.find(self.upscalers(), upscale.upscaler)
+            image = [self.upscaling.to(im, upscaler, upscale.width, upscale.height, "hr_upscaler")
+                     for im in first]
         if self.config.inpainting:  # the inpainting pipeline already is an img2img one
             second = self.pipe
             canvas = {**embeds, **blank_canvas(upscale.width, upscale.height), "image": image,
@@ -425,28 +611,28 @@ class Engine:
             second = AutoPipelineForImage2Image.from_pipe(self.pipe)
             embeds = {**embeds, "image": image}
         second.set_progress_bar_config(disable=True)
-        second.scheduler = self._scheduler(choice)
+        # A1111 runs the last ``hires steps`` of an ``upscale.steps`` schedule (setup_img2img_steps).
+        second.scheduler = self._scheduler(choice, request, strength=request.hires.denoising,
+                                           run_steps=request.hires.steps or request.steps)
         self.state.sampling_steps = max(1, int(upscale.steps * request.hires.denoising))
         return second(**embeds, strength=request.hires.denoising, num_inference_steps=upscale.steps,
                       guidance_scale=request.cfg_scale, num_images_per_prompt=request.batch_size,
                       generator=generators, callback_on_step_end=self._on_step,
                       output_type="pil").images
 
-    def _settings(self, request: Txt2Img, choice: samplers.Choice, seed: int) -> dict:
+    def _model_names(self) -> tuple[str | None, str | None]:
         ck = self.current
-        return {"Steps": request.steps, "Sampler": choice.sampler.name,
-                "Schedule type": choice.schedule_label, "CFG scale": request.cfg_scale,
-                "Seed": seed, "Size": f"{request.width}x{request.height}",
-                "Model hash": ck.shorthash if ck else None, "Model": ck.stem if ck else None,
-                "VAE hash": self._vae_hash(), "VAE": self.vae_file.stem if self.vae_file else None,
-                "Denoising strength": request.hires.denoising if request.hires else None,
-                "Clip skip": request.clip_skip if request.clip_skip > 1 else None}
+        return (ck.shorthash, ck.stem) if ck else (None, None)
+
+    def _denoising(self, request: Txt2Img, job: Img2Img | None) -> float | None:
+        return job.denoising if job else request.hires.denoising if request.hires else None
 
     def _vae_hash(self) -> str | None:
         return self._hashes.get(self.vae_file)[:10] if self.vae_file else None
 
     def _info(self, request: Txt2Img, choice: samplers.Choice, seeds: list[int],
-              infotexts: list[str]) -> dict:
+              subseeds: list[int], infotexts: list[str], extra: dict,
+              job: Img2Img | None = None) -> dict:
         ck = self.current
         count = len(seeds)
         return {
@@ -454,18 +640,20 @@ class Engine:
             "negative_prompt": request.negative_prompt,
             "all_negative_prompts": [request.negative_prompt] * count,
             "seed": seeds[0] if seeds else request.seed, "all_seeds": seeds,
-            "subseed": -1, "all_subseeds": [-1] * count, "subseed_strength": 0,
+            "subseed": subseeds[0] if subseeds else request.subseed, "all_subseeds": subseeds,
+            "subseed_strength": request.subseed_strength,
             "width": request.width, "height": request.height, "sampler_name": choice.sampler.name,
             "cfg_scale": request.cfg_scale, "steps": request.steps, "batch_size": request.batch_size,
             "restore_faces": False, "face_restoration_model": None,
             "sd_model_name": ck.stem if ck else None, "sd_model_hash": ck.shorthash if ck else None,
             "sd_vae_name": self.vae_file.stem if self.vae_file else None,
-            "sd_vae_hash": self._vae_hash(), "seed_resize_from_w": -1,
-            "seed_resize_from_h": -1,
-            "denoising_strength": request.hires.denoising if request.hires else None,
-            "extra_generation_params": {"Schedule type": choice.schedule_label} if choice.schedule_label else {},
-            "index_of_first_image": 0, "infotexts": infotexts, "styles": [],
+            "sd_vae_hash": self._vae_hash(), "seed_resize_from_w": request.seed_resize_from[0],
+            "seed_resize_from_h": request.seed_resize_from[1],
+            "denoising_strength": self._denoising(request, job),
+            "extra_generation_params": {k: v for k, v in {
+                "Schedule type": choice.schedule_label, **extra}.items() if v is not None},
+            "index_of_first_image": 0, "infotexts": infotexts, "styles": list(request.styles),
             "job_timestamp": self.state.job_timestamp, "clip_skip": request.clip_skip,
-            "is_using_inpainting_conditioning": False, "version": VERSION,
+            "is_using_inpainting_conditioning": bool(job and self.config.inpainting), "version": VERSION,
         }
 

@@ -2,21 +2,26 @@
 
 Pure decisions only (a1111-compat.md §3): the second-pass size, its step count, and what each
 upscaler name means. ``Latent*`` upscalers resize the latents; ``None``, ``Lanczos`` and
-``Nearest`` resize the decoded image; other names (ESRGAN models A1111 may have) are not
-available here and fall back to ``Latent``, which is what the infotext then records.
+``Nearest`` and the model upscalers (:mod:`webui.upscalers`) resize the decoded image; a name
+that is none of these falls back to ``Latent``, which is what the infotext then records.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
 from dataclasses import dataclass
+
+from webui.upscalers import BUILTIN
 
 # name -> (torch interpolate mode, antialias)
 LATENT_MODES = {"Latent": ("bilinear", False), "Latent (antialiased)": ("bilinear", True),
                 "Latent (bicubic)": ("bicubic", False),
                 "Latent (bicubic antialiased)": ("bicubic", True),
                 "Latent (nearest)": ("nearest", False), "Latent (nearest-exact)": ("nearest-exact", False)}
-# name -> PIL resampling filter name
-PIXEL_MODES = {"None": "LANCZOS", "Lanczos": "LANCZOS", "Nearest": "NEAREST"}
+TRAIN_STEPS = 1000
+MIN_DENOISING = 1 / TRAIN_STEPS  # below it the second pass would run no step at all
+PIXEL_MODES = BUILTIN
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class HiresPlan:
     height: int
     steps: int                 # num_inference_steps for img2img, which runs steps·strength of them
     upscaler: str              # the one actually used
-    latent_mode: tuple[str, bool] | None  # None: resize pixels with PIXEL_MODES[upscaler]
+    latent_mode: tuple[str, bool] | None  # None: resize the pixels with the upscaler
 
 
 def _multiple_of_8(value: float) -> int:
@@ -53,14 +58,29 @@ def target_size(width: int, height: int, hires: Hires) -> tuple[int, int]:
     return _multiple_of_8(width * hires.scale), _multiple_of_8(height * hires.scale)
 
 
+def img2img_steps(wanted: int, denoising: float) -> int:
+    """The second pass's ``num_inference_steps``: A1111's ``int(wanted / denoising)``.
+
+    diffusers' img2img runs ``int(steps·strength)`` of them, which must be at least one, and the
+    schedules have 1000 training steps, so a tiny strength is capped rather than failing.
+    """
+    if denoising <= 0:
+        return wanted
+    steps = max(1, int(wanted / denoising))
+    if int(steps * denoising) < 1:
+        steps = math.ceil(1 / denoising)
+        steps += int(steps * denoising) < 1  # float rounding
+    return min(steps, TRAIN_STEPS)
+
+
 def plan(width: int, height: int, first_steps: int, hires: Hires,
-         pixels_only: bool = False) -> HiresPlan:
-    """The second pass; ``pixels_only`` for inpainting models, whose img2img takes only images."""
+         pixels_only: bool = False, models: Collection[str] = ()) -> HiresPlan:
+    """The second pass; ``pixels_only`` for inpainting models, whose img2img takes only images;
+    ``models``: the names of the model upscalers there are."""
     w, h = target_size(width, height, hires)
     wanted = hires.steps or first_steps
-    # img2img runs int(steps·strength) steps; A1111's second pass runs all ``wanted`` of them.
-    steps = max(1, int(wanted / hires.denoising)) if hires.denoising > 0 else wanted
-    if hires.upscaler in PIXEL_MODES:
+    steps = img2img_steps(wanted, hires.denoising)
+    if hires.upscaler in PIXEL_MODES or hires.upscaler in models:
         return HiresPlan(w, h, steps, hires.upscaler, None)
     if pixels_only:
         return HiresPlan(w, h, steps, "Lanczos", None)

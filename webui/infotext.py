@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 NEGATIVE = "Negative prompt:"
-_PAIR = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+# A1111's pattern starts with \s*(\w[\w \-/]+): and so retries every start inside a long run of
+# key characters that ends in no ":" (quadratic: one 50 KB line froze the server). Anchoring a
+# match to the start of such a run finds the same pairs, and each run is read once.
+_PAIR = re.compile(r'(?<![\w \-/])[ \-/]*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
 _MIN_PAIRS = 3
 DEFAULTS = {"Clip skip": "1", "Schedule type": "Automatic", "RNG": "GPU"}
@@ -30,6 +34,59 @@ def format_infotext(prompt: str, negative: str, settings: Mapping[str, Any]) -> 
     pairs = ", ".join(k if k == v else f"{k}: {quote(v)}" for k, v in settings.items() if v is not None)
     negative_line = f"\n{NEGATIVE} {negative}" if negative else ""
     return f"{prompt}{negative_line}\n{pairs}".strip()
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What one image's settings line says, before A1111's key order is applied."""
+
+    steps: int
+    sampler: str
+    schedule_type: str | None
+    cfg_scale: float
+    seed: int
+    width: int
+    height: int
+    model_hash: str | None = None
+    model: str | None = None
+    face_restoration: str | None = None
+    vae_hash: str | None = None
+    vae: str | None = None
+    variation_seed: int | None = None
+    variation_strength: float = 0.0
+    seed_resize_from: tuple[int, int] = (-1, -1)
+    denoising_strength: float | None = None
+    mask_weight: float | None = None                 # inpainting checkpoints' img2img
+    clip_skip: int = 1
+    ensd: int | None = None                          # only when the sampler uses it
+    tiling: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)  # hires, hashes, Eta… in their order
+    version: str | None = None
+
+
+def generation_settings(g: Generation) -> dict[str, Any]:
+    """The settings in A1111 1.10 ``create_infotext`` order; None values are left out when written.
+
+    Keys of ``extra`` that are already slots (``Denoising strength``) fill the slot in place, as
+    a dict literal with ``**extra_generation_params`` does there.
+    """
+    w, h = g.seed_resize_from
+    settings = {
+        "Steps": g.steps, "Sampler": g.sampler, "Schedule type": g.schedule_type,
+        "CFG scale": g.cfg_scale, "Seed": g.seed, "Face restoration": g.face_restoration,
+        "Size": f"{g.width}x{g.height}", "Model hash": g.model_hash, "Model": g.model,
+        "VAE hash": g.vae_hash, "VAE": g.vae,
+        "Variation seed": None if g.variation_strength == 0 else g.variation_seed,
+        "Variation seed strength": None if g.variation_strength == 0 else g.variation_strength,
+        "Seed resize from": None if w <= 0 or h <= 0 else f"{w}x{h}",
+        "Denoising strength": g.denoising_strength,
+        "Conditional mask weight": g.mask_weight,
+        "Clip skip": None if g.clip_skip <= 1 else g.clip_skip,
+        "ENSD": g.ensd, "Tiling": "True" if g.tiling else None,
+    }
+    settings.update(g.extra)
+    settings["Version"] = g.version
+    return settings
 
 
 def _unquote(value: str) -> str:
@@ -60,7 +117,7 @@ def parse_infotext(text: str) -> dict[str, str]:
     for key, raw in pairs:
         value = _unquote(raw.strip())
         result[key.strip()] = value
-        size = _SIZE.match(value)
+        size = _SIZE.match(value) if "x" in value else None
         if size:
             result[f"{key.strip()}-1"], result[f"{key.strip()}-2"] = size.group(1), size.group(2)
     for key, value in DEFAULTS.items():

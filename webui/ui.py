@@ -1,8 +1,9 @@
 """The gradio page: model picker, txt2img controls, live progress, gallery and PNG Info.
 
 Every string comes from sdsetup's catalogue (domain ``run``) in the language chosen at start.
-With no checkpoint on disk the page says how to get one and offers a box that runs the host's
-``sdsetup models get <url>`` (the command prefix arrives in ``SDSETUP_CLI``).
+With no checkpoint on disk the page says how to get one; a box that runs the host's
+``sdsetup models get <url>`` (the command prefix arrives in ``SDSETUP_CLI``) is always there, open
+while there is no checkpoint, for a second model, a LoRA or an upscaler later.
 """
 
 from __future__ import annotations
@@ -10,22 +11,40 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import gradio as gr
 
 from sdsetup.i18n import t
-from webui import samplers
+from webui import samplers, ui_extras
 from webui.engine import VAE_AUTOMATIC, VAE_NONE, Engine
 from webui.errors import WebuiError
-from webui.hires import LATENT_MODES, PIXEL_MODES
+from webui.hires import LATENT_MODES
 from webui.infotext import parse_infotext
 from webui.params import LIMITS, parse_txt2img
 from webui.outputs import read_parameters
+from webui.ui_img2img import TOP_IMG2IMG, build_tab, send_buttons
+from webui.ui_progress import stream
 
-_POLL_SECONDS = 0.25
+def _sampler(name: str) -> str:
+    if name not in {s.name for s in samplers.SAMPLERS}:
+        raise ValueError(name)
+    return name
+
+
+# parse_infotext keys that fill the txt2img fields when a PNG is dropped on PNG Info, in the
+# order of the components they fill (prompt, negative, steps, sampler, cfg, seed, width, height).
+PASTE_FIELDS = (("Prompt", str), ("Negative prompt", str), ("Steps", int), ("Sampler", _sampler),
+                ("CFG scale", float), ("Seed", int), ("Size-1", int), ("Size-2", int))
+
+
+def pasted_value(fields: dict[str, str], key: str, convert):
+    """A field's value for its component, or no change when it is missing or unusable."""
+    try:
+        return convert(fields[key])
+    except (KeyError, ValueError):
+        return gr.skip()
+
 _LOG_LINES = 20
 
 
@@ -95,34 +114,13 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                 "enable_hr": enable_hr, "hr_upscaler": hr_upscaler, "hr_scale": hr_scale,
                 "hr_second_pass_steps": hr_steps, "denoising_strength": denoising,
                 "override_settings": {"sd_model_checkpoint": title, "sd_vae": vae,
-                                      "CLIP_stop_at_last_layers": clip_skip}})
+                                      "CLIP_stop_at_last_layers": clip_skip}},
+                engine.settings.snapshot(), engine.face_restorer is not None)
         except WebuiError as err:
             yield None, "", tr("run.ui_error", message=str(err))
             return
-        outcome: dict = {}
-
-        def work():
-            try:
-                outcome["result"] = engine.txt2img(request, save=True)
-            except WebuiError as err:
-                outcome["error"] = str(err)
-
-        worker = threading.Thread(target=work, daemon=True)
-        worker.start()
-        while worker.is_alive():
-            s = engine.state
-            preview = engine.preview()
-            yield ([preview] if preview is not None else gr.skip(), gr.skip(),
-                   tr("run.ui_progress", step=s.sampling_step, steps=s.sampling_steps or request.steps,
-                      image=s.job_no + 1, images=request.n_iter))
-            time.sleep(_POLL_SECONDS)
-        if "error" in outcome:
-            yield None, "", tr("run.ui_error", message=outcome["error"])
-            return
-        result = outcome["result"]
-        yield (list(result.images), "\n\n".join(result.infotexts),
-               tr("run.ui_done", count=len(result.images),
-                  folder=str(result.saved[0].parent) if result.saved else ""))
+        yield from stream(engine, tr, lambda: engine.txt2img(request, save=True), request.steps,
+                          request.n_iter)
 
     def png_info(path: str | None):
         if not path:
@@ -130,9 +128,13 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
         text = read_parameters(Path(path).read_bytes())
         return text or tr("run.ui_no_infotext"), parse_infotext(text) if text else {}
 
+    def paste(fields: dict | None):
+        """The txt2img fields filled from an infotext's fields, as A1111's paste does."""
+        return tuple(pasted_value(fields or {}, key, convert) for key, convert in PASTE_FIELDS)
+
     current = engine.selected()
     sampler_names = [s.name for s in samplers.SAMPLERS]
-    schedule_labels = [s.label for s in samplers.SCHEDULES if s.settings is not None]
+    schedule_labels = [s.label for s in samplers.SCHEDULES]
     with gr.Blocks(title=tr("run.ui_title"), analytics_enabled=False) as blocks:
         gr.Markdown(f"## {tr('run.ui_title')}")
         with gr.Row():
@@ -140,16 +142,24 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                                 label=tr("run.ui_model"), scale=4, elem_id="model")
             vae = gr.Dropdown(vae_names(), value=VAE_AUTOMATIC, label=tr("run.ui_vae"), scale=2)
             refresh_button = gr.Button(tr("run.ui_refresh"), scale=1)
-        with gr.Group(visible=not engine.checkpoints) as empty:
-            gr.Markdown(tr("run.ui_no_models", folder=str(engine.paths.checkpoints)))
+        empty = gr.Markdown(tr("run.ui_no_models", folder=str(engine.paths.checkpoints)),
+                            visible=not engine.checkpoints)
+        with gr.Accordion(tr("run.ui_download_title"), open=not engine.checkpoints,
+                          elem_id="download"):
             url = gr.Textbox(label=tr("run.ui_download_label"), placeholder="https://civitai.com/models/…")
             download_button = gr.Button(tr("run.ui_download"))
             download_log = gr.Textbox(label=tr("run.ui_download_log"), lines=4)
-        with gr.Tab(tr("run.ui_tab_txt2img")):
+        # "Send to extras" puts the image here; the Extras tab (id TOP_EXTRAS) shows it.
+        extras_inbox = gr.State(None)
+        top_tabs = gr.Tabs()
+        top_tabs.__enter__()
+        with gr.Tab(tr("run.ui_tab_txt2img"), id="txt2img"):
             with gr.Row():
                 with gr.Column(scale=3):
                     prompt = gr.Textbox(label=tr("run.ui_prompt"), lines=3, elem_id="prompt")
                     negative = gr.Textbox(label=tr("run.ui_negative"), lines=2)
+                    ui_extras.styles_row(engine, tr, prompt, negative)
+                    ui_extras.networks_panel(engine, tr, blocks, prompt, model)
                     with gr.Row():
                         sampler = gr.Dropdown(sampler_names, value="DPM++ 2M", label=tr("run.ui_sampler"))
                         schedule = gr.Dropdown(schedule_labels, value="Automatic",
@@ -172,8 +182,9 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                     with gr.Accordion(tr("run.ui_hires"), open=False):
                         with gr.Row():
                             enable_hr = gr.Checkbox(False, label=tr("run.ui_hires_enable"))
-                            hr_upscaler = gr.Dropdown([*LATENT_MODES, *PIXEL_MODES], value="Latent",
-                                                      label=tr("run.ui_hires_upscaler"))
+                            hr_upscaler = gr.Dropdown(
+                                [*LATENT_MODES, *(u.name for u in engine.upscalers())],
+                                value="Latent", label=tr("run.ui_hires_upscaler"))
                         with gr.Row():
                             hr_scale = gr.Slider(*LIMITS["hr_scale"], value=2, step=0.05,
                                                  label=tr("run.ui_hires_scale"))
@@ -185,12 +196,21 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                     with gr.Row():
                         go = gr.Button(tr("run.ui_generate"), variant="primary", elem_id="generate")
                         stop = gr.Button(tr("run.ui_interrupt"), variant="stop")
+                        skip = gr.Button(tr("run.ui_skip"))
                     status = gr.Markdown(elem_id="status")
                     gallery = gr.Gallery(label=tr("run.ui_gallery"), elem_id="gallery", format="png")
+                    gallery_pick = gr.State(0)
+                    txt2img_send = gr.Column()
                     info = gr.Textbox(label=tr("run.ui_infotext"), lines=4, interactive=False)
-        with gr.Tab(tr("run.ui_tab_pnginfo")):
+        with gr.Tab(tr("run.ui_tab_img2img"), id=TOP_IMG2IMG):
+            img2img_tab = build_tab(engine, tr, model, vae)
+        ui_extras.extras_tab(engine, tr, blocks, extras_inbox)
+        with gr.Tab(tr("run.ui_tab_pnginfo"), id="pnginfo"):
             with gr.Row():
-                upload = gr.Image(type="filepath", label=tr("run.ui_png_upload"), format="png")
+                with gr.Column():
+                    upload = gr.Image(type="filepath", label=tr("run.ui_png_upload"), format="png",
+                                      elem_id="pnginfo_image")
+                    send_buttons(img2img_tab, top_tabs, extras_inbox, tr, upload)
                 with gr.Column():
                     png_text = gr.Textbox(label=tr("run.ui_infotext"), lines=6)
                     png_fields = gr.JSON(label=tr("run.ui_png_fields"))
@@ -205,5 +225,12 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                                    hr_upscaler, hr_scale, hr_steps, denoising],
                  outputs=[gallery, info, status], api_name="txt2img")
         stop.click(engine.interrupt, api_name=False)
-        upload.change(png_info, inputs=upload, outputs=[png_text, png_fields], api_name="png_info")
+        skip.click(engine.skip, api_name=False)
+        top_tabs.__exit__()
+        with txt2img_send:
+            send_buttons(img2img_tab, top_tabs, extras_inbox, tr, gallery, gallery_pick)
+        gallery.select(lambda event: event.index, None, gallery_pick, api_name=False)
+        pasted = [prompt, negative, steps, sampler, cfg, seed, width, height]
+        upload.change(png_info, inputs=upload, outputs=[png_text, png_fields], api_name="png_info") \
+            .then(paste, inputs=png_fields, outputs=pasted, api_name=False)
     return blocks

@@ -90,3 +90,21 @@ def server(tmp_path_factory, tiny_checkpoints):
     running = start_server(tmp_path_factory.mktemp("home"), list(tiny_checkpoints.values()))
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def tiny_upscalers(tmp_path_factory) -> dict[str, Path]:
+    """Two upscalers built with spandrel's own architectures at tiny sizes, saved as plain state
+    dicts: a 4× Real-ESRGAN Compact (.safetensors) and a 2× ESRGAN (.pth)."""
+    import torch
+    from safetensors.torch import save_file
+    from spandrel.architectures.Compact import Compact
+    from spandrel.architectures.ESRGAN import ESRGAN
+
+    folder = tmp_path_factory.mktemp("upscalers")
+    torch.manual_seed(0)
+    compact = folder / "4x_tiny-compact.safetensors"
+    save_file(Compact(num_feat=8, num_conv=2, upscale=4).state_dict(), str(compact))
+    esrgan = folder / "2x_tiny-esrgan.pth"
+    torch.save(ESRGAN(num_filters=8, num_blocks=1, scale=2).state_dict(), esrgan)
+    return {"compact": compact, "esrgan": esrgan}

@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from sdsetup.errors import SdsetupError
 from webui.conditioning import encode_pair
 from webui.engine import Engine, Options, Paths
-from webui.errors import CheckpointError, RequestError
+from webui.errors import CheckpointError, MissingModelError, RequestError
 from webui.loading import load_pipeline
 from webui.params import parse_txt2img
 from webui.runtime import Machine, Runtime
@@ -166,9 +166,48 @@ def test_embeddings_load_by_file_name_and_wrong_family_is_skipped(engine):
 
 def test_no_checkpoint_gives_a_hint(tmp_path):
     empty = Engine(make_paths(tmp_path), CPU, Options())
-    with pytest.raises(CheckpointError) as err:
+    with pytest.raises(MissingModelError) as err:
         empty.txt2img(small("x"), save=False)
-    assert err.value.key == "run.no_checkpoints" and err.value.hint == "run.hint_models_get"
+    assert err.value.key == "run.no_checkpoints" and err.value.hint == "run.hint_refresh"
+    assert err.value.status == 404
+
+
+def test_a_checkpoint_placed_later_is_found_without_a_refresh(tiny_checkpoints, tmp_path):
+    engine = Engine(make_paths(tmp_path), CPU, Options())
+    engine.paths.checkpoints.mkdir(parents=True)
+    shutil.copy(tiny_checkpoints["tiny"], engine.paths.checkpoints)
+    assert engine.txt2img(small("x"), save=False).infotexts[0].count("Model: tiny") == 1
+    shutil.copy(tiny_checkpoints["other"], engine.paths.checkpoints)
+    engine.select("other")  # a name not known yet: looked for again before failing
+    assert engine.current.stem == "other"
+
+
+def test_unload_frees_the_model_and_the_next_use_loads_it_back(engine):
+    import gc
+    import weakref
+
+    engine.select("tiny")
+    unet = weakref.ref(engine.pipe.unet)
+    engine.unload()
+    gc.collect()
+    assert unet() is None and engine.pipe is None and engine.selected().stem == "tiny"
+    engine.reload()
+    assert engine.pipe is not None and engine.current.stem == "tiny"
+    assert set(engine.embeddings) == {"shiny-style"}
+    engine.unload()
+    assert engine.txt2img(small("a cat"), save=False).images and engine.current.stem == "tiny"
+
+
+def test_refresh_embeddings_adds_new_files_only(engine):
+    torch.manual_seed(4)
+    added = engine.paths.embeddings / "late-style.safetensors"
+    save_file({"emb_params": torch.randn(1, 32)}, str(added))
+    try:
+        engine.refresh_embeddings()
+        assert set(engine.embeddings) == {"shiny-style", "late-style"}
+        assert set(engine.skipped_embeddings) == {"sd15-only"}
+    finally:
+        added.unlink()
 
 
 def test_inpainting_checkpoint_renders_txt2img(tmp_path):

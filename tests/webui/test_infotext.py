@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from webui.infotext import format_infotext, parse_infotext
-from webui.outputs import png_bytes, read_parameters, save_png
+from webui.outputs import png_bytes, read_parameters, save_image
 
 A1111 = ('masterpiece, 1girl, <lora:add_detail:0.8>\n'
          'Negative prompt: easynegative, lowres\n'
@@ -77,7 +77,7 @@ def test_png_carries_parameters_latin1_and_cjk(tmp_path):
     from datetime import datetime
 
     when = datetime(2026, 1, 2, 3, 4, 5)
-    first = save_png(image, "x\nSteps: 1, Seed: 7, Size: 8x8", tmp_path, 7, when)
-    second = save_png(image, "x\nSteps: 1, Seed: 8, Size: 8x8", tmp_path, 8, when)
+    first = save_image(image, "x\nSteps: 1, Seed: 7, Size: 8x8", tmp_path, 7, when)
+    second = save_image(image, "x\nSteps: 1, Seed: 8, Size: 8x8", tmp_path, 8, when)
     assert first.relative_to(tmp_path).as_posix() == "txt2img-images/2026-01-02/00000-7.png"
     assert second.name == "00001-8.png"

@@ -10,63 +10,48 @@ from webui.catalog import Checkpoint, find_checkpoint
 from webui.errors import RequestError
 from webui.params import concrete_seed, parse_txt2img
 from webui.runtime import GIB, Machine, Runtime, choose_runtime, vae_tiling
-from webui.samplers import SAMPLERS, resolve, scheduler_settings
+from webui.samplers import SAMPLERS, resolve
 
 
-@pytest.mark.parametrize("sampler, scheduler, name, schedule, label, exact", [
-    ("DPM++ 2M", None, "DPM++ 2M", "karras", None, True),
-    ("DPM++ 2M Karras", None, "DPM++ 2M", "karras", None, True),
-    ("DPM++ 2M", "Karras", "DPM++ 2M", "karras", None, True),
-    ("DPM++ 2M", "exponential", "DPM++ 2M", "exponential", "Exponential", True),
-    ("DPM++ 2M SDE Exponential", None, "DPM++ 2M SDE", "exponential", None, True),
-    ("DPM++ 2M SDE", "karras", "DPM++ 2M SDE", "karras", "Karras", True),
-    ("Euler a", "automatic", "Euler a", "automatic", None, True),
-    ("k_euler_a", None, "Euler a", "automatic", None, True),
-    ("euler", "Uniform", "Euler", "uniform", "Uniform", True),
-    ("Euler a", "karras", "Euler a", "automatic", None, False),   # no sigma options: ignored
-    ("DPM adaptive", None, "DPM++ 2M", "karras", None, False),    # unsupported → samplers[0]
-    ("nonsense", "nonsense", "DPM++ 2M", "karras", None, False),
-    ("DDIM", None, "DDIM", "automatic", None, True),
-    ("Euler", "Align Your Steps", "Euler", "automatic", None, False),
+@pytest.mark.parametrize("sampler, scheduler, name, label", [
+    ("DPM++ 2M", None, "DPM++ 2M", "Karras"),            # the sampler's own default is written
+    ("DPM++ 2M Karras", None, "DPM++ 2M", "Karras"),
+    ("DPM++ 2M", "Karras", "DPM++ 2M", "Karras"),
+    ("DPM++ 2M", "exponential", "DPM++ 2M", "Exponential"),
+    ("DPM++ 2M SDE Exponential", None, "DPM++ 2M SDE", "Exponential"),
+    ("DPM++ 2M SDE", "karras", "DPM++ 2M SDE", "Karras"),
+    ("Euler a", "automatic", "Euler a", "Automatic"),    # no default: A1111 writes Automatic
+    ("k_euler_a", None, "Euler a", "Automatic"),
+    ("euler", "Uniform", "Euler", "Uniform"),
+    ("Euler a", "karras", "Euler a", "Karras"),          # every k-diffusion sampler takes every schedule
+    ("DPM adaptive", None, "DPM++ 2M", "Karras"),        # not runnable here → samplers[0], as unknown names
+    ("nonsense", "nonsense", "DPM++ 2M", "Karras"),
+    ("DDIM", None, "DDIM", "Automatic"),
+    ("Euler", "Align Your Steps", "Euler", "Align Your Steps"),
+    ("Restart", None, "Restart", "Karras"),
+    ("DPM fast", "kl_optimal", "DPM fast", "KL Optimal"),
 ])
-def test_resolve(sampler, scheduler, name, schedule, label, exact):
+def test_resolve(sampler, scheduler, name, label):
     choice = resolve(sampler, scheduler)
-    assert (choice.sampler.name, choice.schedule.name, choice.schedule_label, choice.exact) == \
-        (name, schedule, label, exact)
+    assert (choice.sampler.name, choice.schedule_label) == (name, label)
 
 
-@pytest.mark.parametrize("sampler, scheduler, cls, expected", [
-    ("DPM++ 2M Karras", None, "DPMSolverMultistepScheduler",
-     {"algorithm_type": "dpmsolver++", "use_karras_sigmas": True, "final_sigmas_type": "zero",
-      "timestep_spacing": "linspace"}),
-    ("DPM++ 2M SDE", None, "DPMSolverMultistepScheduler",
-     {"algorithm_type": "sde-dpmsolver++", "use_exponential_sigmas": True, "use_karras_sigmas": False}),
-    ("Euler a", None, "EulerAncestralDiscreteScheduler", {"timestep_spacing": "linspace"}),
-    ("Euler", "sgm_uniform", "EulerDiscreteScheduler", {"timestep_spacing": "trailing"}),
-    ("DDIM", None, "DDIMScheduler", {"timestep_spacing": "leading", "set_alpha_to_one": False}),
-])
-def test_scheduler_settings(sampler, scheduler, cls, expected):
-    name, settings = scheduler_settings(resolve(sampler, scheduler))
-    assert name == cls and expected.items() <= settings.items()
-
-
-def test_every_sampler_builds_a_diffusers_scheduler():
-    import diffusers
+def test_every_sampler_and_schedule_builds_a_scheduler():
+    from webui.samplers import SCHEDULES, build_scheduler
 
     base = {"beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
             "num_train_timesteps": 1000, "steps_offset": 1}
     for sampler in SAMPLERS:
-        name, settings = scheduler_settings(resolve(sampler.name, None))
-        scheduler = getattr(diffusers, name).from_config(base, **settings)
-        scheduler.set_timesteps(10)
-        assert len(scheduler.timesteps) >= 10, sampler.name
+        for schedule in SCHEDULES:
+            scheduler = build_scheduler(resolve(sampler.name, schedule.name), base, "sd1", 1.0)
+            scheduler.set_timesteps(10)
+            assert len(scheduler.timesteps) >= 10, (sampler.name, schedule.name)
 
 
 def test_api_defaults_and_unknown_fields():
-    request = parse_txt2img({"prompt": "x", "url": "http://sillytavern", "alwayson_scripts": {"ADetailer": {}}})
+    request = parse_txt2img({"prompt": "x", "url": "http://sillytavern"})
     assert (request.steps, request.sampler_name, request.width, request.cfg_scale, request.seed) == \
         (50, "Euler", 512, 7.0, -1)
-    assert request.ignored_scripts == ("ADetailer",)
 
 
 def test_lenient_types_and_overrides():
@@ -78,8 +63,14 @@ def test_lenient_types_and_overrides():
 
 
 @pytest.mark.parametrize("body, field", [
-    ({"steps": True}, "steps"), ({"steps": 151}, "steps"), ({"height": 32}, "height"),
-    ({"batch_size": 9}, "batch_size"), ({"n_iter": "x"}, "n_iter"), ({"cfg_scale": [1]}, "cfg_scale"),
+    ({"steps": True}, "steps"), ({"steps": 0}, "steps"), ({"height": 32}, "height"),
+    ({"batch_size": 0}, "batch_size"), ({"n_iter": "x"}, "n_iter"), ({"cfg_scale": [1]}, "cfg_scale"),
+    ({"subseed_strength": 1.5}, "subseed_strength"), ({"subseed": -5}, "subseed"),
+    ({"alwayson_scripts": {"ADetailer": {}}}, "alwayson_scripts"), ({"script_name": "x/y/z plot"}, "script_name"),
+    ({"restore_faces": True}, "restore_faces"), ({"s_churn": 0.5}, "s_churn"),
+    ({"refiner_checkpoint": "xl-refiner"}, "refiner_checkpoint"),
+    ({"override_settings": {"samples_format": "gif"}}, "samples_format"),
+    ({"override_settings": {"randn_source": "CPU"}}, "randn_source"),
     ({"seed": -2}, "seed"), ({"negative_prompt": 5}, "negative_prompt"),
     ({"override_settings": {"CLIP_stop_at_last_layers": 0}}, "clip_skip"),
 ])
@@ -103,9 +94,15 @@ def test_random_seed_range():
 
 @pytest.mark.parametrize("machine, family, flags, expected", [
     (Machine(cuda=True, mps=False, vram=8 * GIB), "sd1", {}, Runtime("cuda", True, "none")),
-    (Machine(cuda=True, mps=False, vram=8 * GIB), "sdxl", {}, Runtime("cuda", True, "model")),
+    (Machine(cuda=True, mps=False, vram=8 * GIB), "sdxl", {},
+     Runtime("cuda", True, "parts", ("text_encoder", "text_encoder_2"))),
     (Machine(cuda=True, mps=False, vram=24 * GIB), "sdxl", {}, Runtime("cuda", True, "none")),
-    (Machine(cuda=True, mps=False, vram=3 * GIB), "sd1", {}, Runtime("cuda", True, "model")),
+    # the limit, not the card's size, decides: 24 GiB with 6 GiB free is a 6 GiB card
+    (Machine(cuda=True, mps=False, vram=24 * GIB, limit=6 * GIB), "sdxl", {},
+     Runtime("cuda", True, "model")),
+    (Machine(cuda=True, mps=False, vram=2 * GIB), "sd1", {}, Runtime("cuda", True, "sequential")),
+    (Machine(cuda=True, mps=False, vram=24 * GIB), "sdxl", {"medvram": True},
+     Runtime("cuda", True, "model")),
     (Machine(cuda=True, mps=False, vram=24 * GIB), "sd1", {"lowvram": True}, Runtime("cuda", True, "sequential")),
     (Machine(cuda=True, mps=False, vram=24 * GIB), "sd1", {"medvram": True}, Runtime("cuda", True, "model")),
     (Machine(cuda=False, mps=True, vram=0), "sdxl", {}, Runtime("mps", True, "none")),
@@ -189,3 +186,35 @@ def test_hires_fields_validated_only_when_enabled():
     with pytest.raises(RequestError) as err:
         parse_txt2img({"enable_hr": True, "denoising_strength": 1.5})
     assert err.value.field == "denoising_strength"
+
+
+def test_no_caps_a1111_does_not_have():
+    request = parse_txt2img({"batch_size": 12, "n_iter": 200, "steps": 400, "width": 4096, "height": 3072,
+                             "cfg_scale": 45, "override_settings": {"CLIP_stop_at_last_layers": 24}})
+    assert (request.batch_size, request.steps, request.width, request.cfg_scale, request.clip_skip) == \
+        (12, 400, 4096, 45.0, 24)
+
+
+def test_clients_default_values_of_unsupported_fields_are_accepted():
+    # webuiapi sends these on every call; only a value asking for the feature is refused
+    parse_txt2img({"s_churn": 0, "s_tmax": 0, "s_tmin": 0, "s_noise": 1, "eta": 1.0, "restore_faces": False,
+                   "tiling": False, "script_name": None, "script_args": [], "alwayson_scripts": {},
+                   "hr_checkpoint_name": None, "hr_sampler_name": None, "refiner_checkpoint": None})
+
+
+@pytest.mark.parametrize("job, free, field, fits", [
+    (("sd1", 512, 512, 1), 8 * GIB, None, None),
+    (("sdxl", 1024, 1024, 4), 20 * GIB, None, None),
+    (("sd1", 512, 512, 64), 8 * GIB, "batch_size", "batch_size 14"),  # 576 MiB an image
+    (("sd1", 16384, 16384, 1), 8 * GIB, "width", "1024x1024 with batch_size 1"),  # 2048² needs 9 GiB
+])
+def test_memory_estimate_refuses_only_what_cannot_fit(job, free, field, fits):
+    from webui.footprint import Job, Memory, check
+
+    if field is None:
+        check(Job(*job), Memory("GPU", free))
+        return
+    with pytest.raises(RequestError) as err:
+        check(Job(*job), Memory("GPU", free))
+    assert err.value.field == field and err.value.params["fits"] == fits
+    assert "GiB" in err.value.params["needed"]

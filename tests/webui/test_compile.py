@@ -1,0 +1,168 @@
+"""Compiled mode: when it is used, and what makes an image pay a compile.
+
+The compile step itself is faked at its one boundary (``CompiledUnet``'s ``compile_module``); the
+rest is the real engine on the tiny checkpoint, on the CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+import pytest
+
+from webui import compile as compiled_mode
+from webui.compile import Choice, CompiledUnet, decide, graph_key
+from webui.engine import Engine, Options
+from webui.params import parse_txt2img
+from webui.runtime import GIB, Machine, Runtime
+
+from test_engine import lora_file  # noqa: F401  (a fixture: a random LoRA for the tiny UNet)
+
+AMPERE = Machine(cuda=True, mps=False, vram=8 * GIB, triton=True)
+NO_TRITON = Machine(cuda=True, mps=False, vram=8 * GIB, triton=False)
+CPU = Machine(cuda=False, mps=False, vram=0)
+MPS = Machine(cuda=False, mps=True, vram=0)
+WHOLE = Runtime("cuda", True, "none")
+PARTS = Runtime("cuda", True, "parts", ("text_encoder", "text_encoder_2"))
+
+
+@pytest.mark.parametrize("requested, machine, runtime, expected", [
+    (True, AMPERE, WHOLE, Choice(True, "run.compile_on")),
+    (None, AMPERE, WHOLE, Choice(False)),   # off by default until measured to pay (RESULTS.md)
+    (False, AMPERE, WHOLE, Choice(False)),                       # --no-compile
+    (True, CPU, Runtime("cpu", False, "none"), Choice(False, "run.compile_no_cuda")),
+    (True, MPS, Runtime("mps", True, "none"), Choice(False, "run.compile_no_cuda")),
+    (None, CPU, Runtime("cpu", False, "none"), Choice(False)),   # the default path stays quiet
+    (True, NO_TRITON, WHOLE, Choice(False, "run.compile_no_triton")),
+    (True, AMPERE, PARTS, Choice(False, "run.compile_offload")),  # the UNet must stay on the GPU
+    (None, AMPERE, Runtime("cuda", True, "model"), Choice(False)),
+])
+def test_decide(requested, machine, runtime, expected):
+    assert decide(requested, machine, runtime) == expected
+
+
+def test_refusal_is_a_sentence_in_both_languages():
+    from sdsetup.i18n import CATALOGUE
+
+    for lang in ("en", "zh_CN"):
+        assert len(CATALOGUE[lang]["run.compile_no_cuda"]) > 20
+
+
+def test_graph_key_follows_what_the_unet_sees():
+    base = graph_key("sd1", 512, 512, 1, 7.0)
+    assert base.batch == 2                                       # CFG runs as one doubled batch
+    assert graph_key("sd1", 512, 512, 1, 1.0).batch == 1         # CFG 1: no negative pass
+    assert graph_key("sd1", 512, 512, 1, 4.5) == base            # another CFG > 1: same graph
+    assert graph_key("sd1", 768, 512, 1, 7.0) != base
+    assert graph_key("sdxl", 512, 512, 1, 7.0) != base
+    with_lora = graph_key("sd1", 512, 512, 1, 7.0, (("a", 0.5), ("b", 1.0)))
+    assert with_lora == graph_key("sd1", 512, 512, 1, 7.0, (("b", 1.0), ("a", 0.5)))
+    assert with_lora != graph_key("sd1", 512, 512, 1, 7.0, (("a", 0.8), ("b", 1.0)))
+
+
+def test_notice_once_per_key():
+    compiled = CompiledUnet(compile_module=lambda module: None)
+    key = graph_key("sd1", 768, 768, 1, 7.0)
+    assert compiled.notice(key) == "compiling for 768×768 (UNet batch 2), first time only…"
+    assert compiled.notice(key) is None
+    assert compiled.notice(graph_key("sd1", 768, 768, 2, 7.0)) is not None
+
+
+def test_cache_env_points_inductor_at_the_home(tmp_path):
+    env = compiled_mode.cache_env(str(tmp_path / "torch-compile"))
+    assert env["TORCHINDUCTOR_CACHE_DIR"] == str(tmp_path / "torch-compile")
+    assert env["TORCHINDUCTOR_FX_GRAPH_CACHE"] == "1"
+
+
+@pytest.fixture
+def compiling_engine(tmp_path, monkeypatch):
+    """The real engine on the tiny checkpoint with the compile step faked: it records modules."""
+    import ldm
+    from test_engine import make_paths
+
+    compiled_modules = []
+    monkeypatch.setattr(compiled_mode, "decide", lambda requested, machine, runtime: Choice(True))
+    paths = make_paths(tmp_path)
+    ldm.write_checkpoint(paths.checkpoints / "one.safetensors")
+    ldm.write_checkpoint(paths.checkpoints / "two.safetensors", seed=1)
+    engine = Engine(paths, CPU, Options(compile=True))
+    engine._compiler = CompiledUnet(compile_module=compiled_modules.append)
+    return engine, compiled_modules
+
+
+def request(**extra):
+    return parse_txt2img({"prompt": "a cat", "width": 64, "height": 64, "steps": 2, "seed": 3,
+                          "sampler_name": "Euler", **extra})
+
+
+def test_engine_announces_compiles_and_recompiles_only_when_the_graph_changes(compiling_engine,
+                                                                             caplog):
+    engine, compiled_modules = compiling_engine
+    caplog.set_level(logging.INFO, logger="webui")
+
+    def notices(**extra):
+        caplog.clear()
+        engine.txt2img(request(**extra), save=False)
+        return [r.getMessage() for r in caplog.records if "first time only" in r.getMessage()]
+
+    assert notices() == ["compiling for 64×64 (UNet batch 2), first time only…"]
+    assert len(compiled_modules) == 1 and compiled_modules[0] is engine.pipe.unet
+    assert notices() == []                                   # same size: the graph is reused
+    assert notices(sampler_name="DPM++ 2M") == []            # sampler: same graph
+    assert notices(cfg_scale=4) == []                        # another CFG > 1: same graph
+    assert notices(width=96) == ["compiling for 96×64 (UNet batch 2), first time only…"]
+    assert notices(batch_size=2) == ["compiling for 64×64 (UNet batch 4), first time only…"]
+    assert notices(cfg_scale=1) == ["compiling for 64×64 (UNet batch 1), first time only…"]
+    engine.select("two.safetensors")                         # a model switch compiles its UNet
+    assert len(compiled_modules) == 2 and compiled_modules[1] is engine.pipe.unet
+
+
+def test_engine_with_lora_announces_a_new_weight(compiling_engine, lora_file, caplog):
+    engine, _ = compiling_engine
+    engine.paths.loras.mkdir(parents=True)
+    shutil.copy(lora_file, engine.paths.loras)
+    caplog.set_level(logging.INFO, logger="webui")
+
+    def notices(prompt):
+        caplog.clear()
+        engine.txt2img(request(prompt=prompt), save=False)
+        return [r.getMessage() for r in caplog.records if "first time only" in r.getMessage()]
+
+    assert len(notices("a cat")) == 1
+    assert len(notices("a cat <lora:detail:0.5>")) == 1     # adapters change the graph's inputs
+    assert notices("a cat <lora:detail:0.5>") == []
+    assert len(notices("a cat <lora:detail:1>")) == 1       # a new scale: dynamo guards on it
+    assert notices("a cat") == []                           # back to no LoRA: compiled before
+
+
+def test_engine_eager_when_refused(tmp_path, caplog):
+    import ldm
+    from test_engine import make_paths
+
+    caplog.set_level(logging.INFO, logger="webui")
+    paths = make_paths(tmp_path)
+    ldm.write_checkpoint(paths.checkpoints / "one.safetensors")
+    engine = Engine(paths, CPU, Options(compile=True))
+    engine.txt2img(request(), save=False)
+    assert engine.compiled is None
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("needs an NVIDIA GPU with CUDA" in m for m in messages)
+    assert any(m.startswith("loaded one.safetensors") for m in messages)
+    assert not any("first time only" in m for m in messages)
+
+
+@pytest.mark.parametrize("argv, forwarded", [
+    (["--compile"], ["--compile"]),
+    (["--no-compile"], ["--no-compile"]),
+    ([], []),                                   # left out: the UI decides
+])
+def test_sdsetup_run_forwards_the_compile_choice(argv, forwarded):
+    import argparse
+
+    from sdsetup.launch import add_launch_arguments, forwarded_args
+
+    parser = argparse.ArgumentParser()
+    add_launch_arguments(parser)
+    extra = forwarded_args(parser.parse_args(argv), "en")
+    assert [a for a in extra if "compile" in a] == forwarded
