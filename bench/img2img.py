@@ -10,7 +10,7 @@ this process, at the same size, steps, strength, sampler (Euler) and seed:
 * engine: ``Engine.img2img`` (A1111 prompt parsing and weighting, resize, mask feathering, fill,
   overlay, infotext), which is what ``POST /sdapi/v1/img2img`` runs after decoding the request.
 
-The medians of ``--repeat`` runs are printed after one warm-up run of each.
+The medians of ``--repeat`` runs of each, taken in turns after a warm-up, are printed.
 """
 
 from __future__ import annotations
@@ -30,14 +30,17 @@ os.environ.update({"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"})
 PROMPT, NEGATIVE, SEED = "a lighthouse on a cliff at dusk, detailed", "blurry, lowres", 1234
 
 
-def median_seconds(call, repeat: int) -> float:
-    call()  # warm-up
-    times = []
+def paired_medians(first, second, repeat: int) -> tuple[float, float]:
+    """Medians of ``repeat`` runs of each, taken in turns after one warm-up of each, so that load
+    from other processes falls on both sides alike."""
+    first(), second()
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for call, spent in zip((first, second), times):
+            started = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - started)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main() -> None:
@@ -94,7 +97,7 @@ def main() -> None:
     print(f"{size}x{size}, {args.steps} steps × {args.denoise} = {int(args.steps * args.denoise)} sampled, "
           f"Euler, median of {args.repeat}")
     for name, raw_call, engine_call in rows:
-        raw_s, engine_s = median_seconds(raw_call, args.repeat), median_seconds(engine_call, args.repeat)
+        raw_s, engine_s = paired_medians(raw_call, engine_call, args.repeat)
         extra = engine_s - raw_s
         print(f"| {name} | {raw_s * 1000:.1f} ms | {engine_s * 1000:.1f} ms | "
               f"{extra * 1000:+.1f} ms ({extra / raw_s * 100:+.1f} %) |")
