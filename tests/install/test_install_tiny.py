@@ -170,7 +170,8 @@ def test_failed_install_keeps_the_working_env(run_cli, sdsetup_home, tiny_set, t
     assert imports_ok(sdsetup_home).startswith("42 ")
 
 
-def test_a_changed_lock_fetches_only_what_changed(run_cli, sdsetup_home, tiny_set, tmp_path):
+def lock_with_gamma(tiny_set, tmp_path: Path) -> tuple[Path, Path]:
+    """A new wheel, sdt-gamma, and a lock that is the tiny set's plus that wheel (same torch.toml)."""
     gamma = make_wheel(tmp_path, "sdt-gamma", "3.0", {"sdt_gamma": "VALUE = 3\n"})
     lock = tmp_path / "lock" / "webui.txt"
     lock.parent.mkdir()
@@ -178,6 +179,11 @@ def test_a_changed_lock_fetches_only_what_changed(run_cli, sdsetup_home, tiny_se
                     + f"sdt-gamma==3.0 \\\n    --hash=sha256:{sha256(gamma.read_bytes())}\n", encoding="utf-8")
     (lock.parent / "torch.toml").write_text((tiny_set.lock.parent / "torch.toml").read_text(encoding="utf-8"),
                                             encoding="utf-8")
+    return gamma, lock
+
+
+def test_a_changed_lock_fetches_only_what_changed(run_cli, sdsetup_home, tiny_set, tmp_path):
+    gamma, lock = lock_with_gamma(tiny_set, tmp_path)
     with FileServer(pep503({**tiny_set.wheels, gamma.name: gamma.read_bytes()})) as server:
         assert install(run_cli, tiny_set.lock, server.url("/simple")).returncode == 0
         done = install(run_cli, lock, server.url("/simple"), "--json")
@@ -236,13 +242,7 @@ def test_kill_9_during_install_leaves_the_working_env_for_doctor_and_run(
     import os
     import sys
 
-    gamma = make_wheel(tmp_path, "sdt-gamma", "3.0", {"sdt_gamma": "VALUE = 3\n"})
-    lock = tmp_path / "lock" / "webui.txt"
-    lock.parent.mkdir()
-    lock.write_text(tiny_set.lock.read_text(encoding="utf-8")
-                    + f"sdt-gamma==3.0 \\\n    --hash=sha256:{sha256(gamma.read_bytes())}\n", encoding="utf-8")
-    (lock.parent / "torch.toml").write_text((tiny_set.lock.parent / "torch.toml").read_text(encoding="utf-8"),
-                                            encoding="utf-8")
+    gamma, lock = lock_with_gamma(tiny_set, tmp_path)
     with FileServer(pep503({**tiny_set.wheels, gamma.name: gamma.read_bytes()})) as server:
         assert install(run_cli, tiny_set.lock, server.url("/simple")).returncode == 0
         marker = (sdsetup_home / "env" / "sdsetup-install.json").read_text(encoding="utf-8")

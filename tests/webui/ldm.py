@@ -132,7 +132,7 @@ def open_clip_to_ldm(state: dict, prefix: str) -> dict:
 
 def tiny_sdxl_pipeline(seed: int = 0):
     """SDXL's layout in miniature: two text encoders of different widths, text_time embeddings."""
-    from diffusers import (AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline,
+    from diffusers import (EulerDiscreteScheduler, StableDiffusionXLPipeline,
                            UNet2DConditionModel)
     from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
