@@ -32,7 +32,7 @@ from webui.faces import Faces
 from webui.img2img_params import Img2Img
 from webui.infotext import format_infotext, generation_settings
 from webui.options import Settings
-from webui.outputs import b64_png, save_image
+from webui.outputs import b64_png, save_extras, save_image
 from webui.params import Txt2Img, concrete_seed
 from webui.preview import latent_preview
 from webui.prompts import extract_networks
@@ -405,8 +405,9 @@ class Engine:
                 self.state.job_count = 0
                 self.state.job_no = 0
 
-    def extras(self, request: extras.ExtrasRequest, images: list) -> list[tuple]:
-        """Each picture through the Extras: ``(image, postprocessing infotext)`` pairs."""
+    def extras(self, request: extras.ExtrasRequest, images: list, save: bool = False) -> list[tuple]:
+        """Each picture through the Extras: ``(image, postprocessing infotext)`` pairs; with
+        ``save`` (the page, as A1111's tab; its API never saves) each also goes to outputs/."""
         with self.queue_lock:
             self.state = State(job_count=len(images), started=time.time(),
                                job_timestamp=datetime.now().strftime("%Y%m%d%H%M%S"))
@@ -417,7 +418,10 @@ class Engine:
                     if self.state.interrupted:
                         break
                     self.state.job_no = number
-                    done.append(extras.process(image, request, known, self.upscaling, self.faces))
+                    result, info = extras.process(image, request, known, self.upscaling, self.faces)
+                    if save:
+                        save_extras(result, str(image.info.get("parameters", "")), info, self.paths.outputs)
+                    done.append((result, info))
                 return done
             finally:
                 self.state.job_count = 0

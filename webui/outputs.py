@@ -72,6 +72,16 @@ def save_image(image: Image.Image, infotext: str, outputs: Path, seed: int, now:
     return path
 
 
+def save_extras(image: Image.Image, parameters: str, postprocessing: str, outputs: Path) -> Path:
+    """``outputs/extras-images/NNNNN.png`` as A1111's Extras tab saves it: the source's own
+    infotext stays in ``parameters``, the Extras' goes into ``postprocessing`` and ``extras``."""
+    folder = outputs / "extras-images"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{next_number(folder):05d}.png"
+    path.write_bytes(png_bytes(image, parameters, postprocessing=postprocessing, extras=postprocessing))
+    return path
+
+
 def _exif_comment(image: Image.Image) -> str:
     raw = image.getexif().get_ifd(_EXIF_IFD).get(_USER_COMMENT)
     if not isinstance(raw, bytes):

@@ -165,7 +165,7 @@ def extras_tab(engine: Engine, tr: Tr, blocks: gr.Blocks, inbox: gr.State) -> No
                 "gfpgan_visibility": gfpgan_visibility,
                 "codeformer_visibility": codeformer_visibility,
                 "codeformer_weight": codeformer_weight})
-            done = engine.extras(request, [image])
+            done = engine.extras(request, [image], save=True)
         except WebuiError as err:
             return None, tr("run.ui_error", message=str(err))
         return (done[0][0], done[0][1]) if done else (None, "")

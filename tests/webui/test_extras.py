@@ -250,11 +250,17 @@ def test_upscaler_lists_in_a1111_shape(extras_server):
     assert [r["name"] for r in restorers] == ["CodeFormer", "GFPGAN"]
 
 
+def saved_extras(server) -> list[Path]:
+    return sorted((server.home / "outputs" / "extras-images").glob("*.png"))
+
+
 def test_webuiapi_extra_single_image(extras_server):
     image = picture(48, 40)
     image.info["parameters"] = "kept"
+    before = saved_extras(extras_server)
     result = client(extras_server).extra_single_image(image, upscaler_1="4x_tiny-compact",
                                                       upscaling_resize=2)
+    assert saved_extras(extras_server) == before  # as A1111: the API never saves Extras results
     assert result.image.size == (96, 80)
     # A1111's field is a float, so its infotext says 2.0 too.
     assert result.info == "<p>Postprocess upscale by: 2.0, Postprocess upscaler: 4x_tiny-compact</p>"
@@ -362,6 +368,10 @@ def test_browser_runs_an_extras_upscale_and_a_lora_card_fills_the_prompt(extras_
                 page.screenshot(path=str(tmp_path / f"extras-{lang}.png"), full_page=True)
             info = page.locator("#extras_info textarea").input_value()
             assert info == "Postprocess upscale by: 2.0, Postprocess upscaler: 4x_tiny-compact"
+            # As A1111's tab: the result is saved as outputs/extras-images/NNNNN.png with its text.
+            with Image.open(saved_extras(running)[-1]) as saved:
+                assert saved.size == (80, 64)
+                assert saved.info["postprocessing"] == saved.info["extras"] == info
             assert page.locator("#extras_result img").evaluate("img => img.naturalHeight") == 64
             for key in ("run.ui_extras_run", "run.ui_extras_upscaler_1", "run.ui_styles",
                         "run.ui_networks", "run.ui_download_title"):
