@@ -67,11 +67,15 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
     def vae_names() -> list[str]:
         return [VAE_AUTOMATIC, VAE_NONE, *(p.stem for p in engine.vaes())]
 
+    def hires_upscalers() -> list[str]:
+        return [*LATENT_MODES, *(u.name for u in engine.upscalers())]
+
     def refresh():
         engine.refresh()
         current = engine.selected()
         return (gr.update(choices=titles(), value=current.title if current else None),
-                gr.update(choices=vae_names()), gr.update(visible=not engine.checkpoints))
+                gr.update(choices=vae_names()), gr.update(visible=not engine.checkpoints),
+                gr.update(choices=hires_upscalers()))
 
     def switch(title: str | None):
         if not title:
@@ -182,9 +186,9 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                     with gr.Accordion(tr("run.ui_hires"), open=False):
                         with gr.Row():
                             enable_hr = gr.Checkbox(False, label=tr("run.ui_hires_enable"))
-                            hr_upscaler = gr.Dropdown(
-                                [*LATENT_MODES, *(u.name for u in engine.upscalers())],
-                                value="Latent", label=tr("run.ui_hires_upscaler"))
+                            hr_upscaler = gr.Dropdown(hires_upscalers(), value="Latent",
+                                                      label=tr("run.ui_hires_upscaler"),
+                                                      elem_id="hr_upscaler")
                         with gr.Row():
                             hr_scale = gr.Slider(*LIMITS["hr_scale"], value=2, step=0.05,
                                                  label=tr("run.ui_hires_scale"))
@@ -215,9 +219,9 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                     png_text = gr.Textbox(label=tr("run.ui_infotext"), lines=6)
                     png_fields = gr.JSON(label=tr("run.ui_png_fields"))
 
-        refresh_button.click(refresh, outputs=[model, vae, empty], api_name=False)
-        # A checkpoint copied in while the server ran shows up when the page is (re)loaded.
-        blocks.load(refresh, outputs=[model, vae, empty], api_name=False)
+        # A checkpoint or upscaler copied in while the server ran shows up when the page is (re)loaded.
+        refresh_button.click(refresh, outputs=[model, vae, empty, hr_upscaler], api_name=False)
+        blocks.load(refresh, outputs=[model, vae, empty, hr_upscaler], api_name=False)
         model.change(switch, inputs=model, outputs=status, api_name=False)
         download_button.click(download, inputs=url, outputs=download_log, api_name="download_model")
         go.click(generate, inputs=[model, vae, prompt, negative, sampler, schedule, steps, cfg, width,

@@ -99,12 +99,15 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no chromium binary: apt-get install chromium")
-def test_a_checkpoint_placed_while_running_appears_on_page_load(tmp_path, tiny_checkpoints):
+def test_a_checkpoint_and_an_upscaler_placed_while_running_appear_on_page_load(tmp_path, tiny_checkpoints,
+                                                                               tiny_upscalers):
     from playwright.sync_api import sync_playwright
 
     running = start_server(tmp_path / "home", [])
     try:
         shutil.copy(tiny_checkpoints["tiny"], running.home / "models" / "Stable-diffusion")
+        (running.home / "models" / "ESRGAN").mkdir(parents=True, exist_ok=True)
+        shutil.copy(tiny_upscalers["compact"], running.home / "models" / "ESRGAN")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
             try:
@@ -116,6 +119,10 @@ def test_a_checkpoint_placed_while_running_appears_on_page_load(tmp_path, tiny_c
                 # The "no checkpoint" note goes; the download box stays for the next model.
                 assert not page.get_by_text("No checkpoint yet.").is_visible()
                 assert page.get_by_text(t("run.ui_download_title", lang="en")).is_visible()
+                # The hires fix's upscaler list is read again too.
+                page.get_by_text(t("run.ui_hires", lang="en"), exact=True).click()
+                page.locator("#hr_upscaler input").click()
+                page.get_by_role("option", name="4x_tiny-compact").wait_for(timeout=30_000)
             finally:
                 browser.close()
     finally:
