@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 import webuiapi
 from gradio_client import Client
 from PIL import Image
 
+from browser import SCREENSHOTS, needs_chromium, open_page
 from conftest import start_server, stop_server
 from sdsetup.i18n import t
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Set SDSETUP_SCREENSHOTS to a folder to keep the page screenshots for a human look.
-SCREENSHOTS = Path(os.environ.get("SDSETUP_SCREENSHOTS", "/nonexistent"))
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def test_webuiapi_lists_sets_generates_and_polls(server):
@@ -56,75 +50,59 @@ def page_server(request, server, tmp_path, tiny_checkpoints):
     stop_server(chinese)
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no chromium binary: apt-get install chromium")
+@needs_chromium
 def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     lang, running = page_server
     button = t("run.ui_generate", lang=lang)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    with open_page(viewport={"width": 1280, "height": 900}) as (page, requested):
+        # "load", not "networkidle": the page holds gradio's heartbeat stream open.
+        page.goto(running.url, wait_until="load", timeout=60_000)
+        page.locator("#prompt textarea").wait_for(state="visible", timeout=60_000)
+        page.locator("#prompt textarea").fill("a red apple")
+        for slider, value in (("steps", "2"), ("width", "64"), ("height", "64")):
+            box = page.locator(f"#{slider} input[type=number]")
+            box.fill(value)
+            box.press("Enter")
+        page.get_by_role("button", name=button, exact=True).click()
+        image = page.locator("#gallery img").first
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            requested: list[str] = []
-            page.on("request", lambda request: requested.append(request.url))
-            # "load", not "networkidle": the page holds gradio's heartbeat stream open.
-            page.goto(running.url, wait_until="load", timeout=60_000)
-            page.locator("#prompt textarea").wait_for(state="visible", timeout=60_000)
-            page.locator("#prompt textarea").fill("a red apple")
-            for slider, value in (("steps", "2"), ("width", "64"), ("height", "64")):
-                box = page.locator(f"#{slider} input[type=number]")
-                box.fill(value)
-                box.press("Enter")
-            page.get_by_role("button", name=button, exact=True).click()
-            image = page.locator("#gallery img").first
-            try:
-                # Live previews (a fraction of the size) pass through the gallery first; the
-                # infotext appears only with the finished image.
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('Steps: 2'))",
-                    timeout=120_000)
-                image.wait_for(state="visible", timeout=30_000)
-                page.wait_for_function(
-                    "() => document.querySelector('#gallery img')?.naturalWidth === 64", timeout=30_000)
-            finally:
-                page.screenshot(path=str(SCREENSHOTS / f"ui-{lang}.png") if SCREENSHOTS.is_dir()
-                                else str(tmp_path / "ui.png"), full_page=True)
-            assert image.evaluate("img => img.naturalWidth") == 64
-            # Nothing from outside hosts: the page must load fully behind a firewall.
-            assert [u for u in requested if not u.startswith((running.url, "data:", "blob:"))] == []
-            assert "Steps: 2" in page.locator("textarea").last.input_value()
+            # Live previews (a fraction of the size) pass through the gallery first; the
+            # infotext appears only with the finished image.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('Steps: 2'))",
+                timeout=120_000)
+            image.wait_for(state="visible", timeout=30_000)
+            page.wait_for_function(
+                "() => document.querySelector('#gallery img')?.naturalWidth === 64", timeout=30_000)
         finally:
-            browser.close()
+            page.screenshot(path=str(SCREENSHOTS / f"ui-{lang}.png") if SCREENSHOTS.is_dir()
+                            else str(tmp_path / "ui.png"), full_page=True)
+        assert image.evaluate("img => img.naturalWidth") == 64
+        # Nothing from outside hosts: the page must load fully behind a firewall.
+        assert [u for u in requested if not u.startswith((running.url, "data:", "blob:"))] == []
+        assert "Steps: 2" in page.locator("textarea").last.input_value()
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no chromium binary: apt-get install chromium")
+@needs_chromium
 def test_a_checkpoint_and_an_upscaler_placed_while_running_appear_on_page_load(tmp_path, tiny_checkpoints,
                                                                                tiny_upscalers):
-    from playwright.sync_api import sync_playwright
-
     running = start_server(tmp_path / "home", [])
     try:
         shutil.copy(tiny_checkpoints["tiny"], running.home / "models" / "Stable-diffusion")
         (running.home / "models" / "ESRGAN").mkdir(parents=True, exist_ok=True)
         shutil.copy(tiny_upscalers["compact"], running.home / "models" / "ESRGAN")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-            try:
-                page = browser.new_page()
-                page.goto(running.url, wait_until="load", timeout=60_000)
-                page.wait_for_function(
-                    "() => document.querySelector('#model input')?.value.startsWith('tiny.safetensors')",
-                    timeout=30_000)
-                # The "no checkpoint" note goes; the download box stays for the next model.
-                assert not page.get_by_text("No checkpoint yet.").is_visible()
-                assert page.get_by_text(t("run.ui_download_title", lang="en")).is_visible()
-                # The hires fix's upscaler list is read again too.
-                page.get_by_text(t("run.ui_hires", lang="en"), exact=True).click()
-                page.locator("#hr_upscaler input").click()
-                page.get_by_role("option", name="4x_tiny-compact").wait_for(timeout=30_000)
-            finally:
-                browser.close()
+        with open_page() as (page, _):
+            page.goto(running.url, wait_until="load", timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelector('#model input')?.value.startsWith('tiny.safetensors')",
+                timeout=30_000)
+            # The "no checkpoint" note goes; the download box stays for the next model.
+            assert not page.get_by_text("No checkpoint yet.").is_visible()
+            assert page.get_by_text(t("run.ui_download_title", lang="en")).is_visible()
+            # The hires fix's upscaler list is read again too.
+            page.get_by_text(t("run.ui_hires", lang="en"), exact=True).click()
+            page.locator("#hr_upscaler input").click()
+            page.get_by_role("option", name="4x_tiny-compact").wait_for(timeout=30_000)
     finally:
         stop_server(running)
 

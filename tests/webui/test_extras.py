@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from browser import needs_chromium, open_page
 from conftest import start_server, stop_server
 from sdsetup.i18n import t
-from test_clients import BROWSER_ARGS, CHROMIUM
 from webui import extras, networks, styles, upscalers
 from webui.errors import RequestError
 from webui.faces import Faces
@@ -327,58 +327,49 @@ def extras_page(request, extras_server, tmp_path, tiny_checkpoints, tiny_upscale
     stop_server(chinese)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium binary: apt-get install chromium")
+@needs_chromium
 def test_browser_runs_an_extras_upscale_and_a_lora_card_fills_the_prompt(extras_page, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     lang, running = extras_page
     source = tmp_path / "source.png"
     picture(40, 32).save(source)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    with open_page(viewport={"width": 1280, "height": 1000}) as (page, requested):
+        page.goto(running.url, wait_until="load", timeout=60_000)
+        page.locator("#prompt textarea").fill("a heron")
+        page.get_by_text(t("run.ui_networks", lang=lang), exact=True).click(timeout=60_000)
+        card = page.locator("#networks_cards").get_by_text("ink_style (SD 1.5 · inkwash)")
+        card.click(timeout=30_000)
+        page.wait_for_function("() => document.querySelector('#prompt textarea').value"
+                               " === 'a heron, <lora:ink_style:1>'", timeout=30_000)
+        page.locator("#networks_search input, #networks_search textarea").first.fill("zzz")
+        card.wait_for(state="hidden", timeout=30_000)
+        page.get_by_role("tab", name=t("run.ui_tab_extras", lang=lang)).click(timeout=60_000)
+        page.locator("#extras_image input[type=file]").set_input_files(str(source))
+        page.locator("#extras_upscaler_1 input").click()
+        page.get_by_role("option", name="4x_tiny-compact").click()
+        box = page.locator("#extras_resize input[type=number]")
+        box.fill("2")
+        box.press("Enter")
+        page.locator("#extras_run").click()
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            requested: list[str] = []
-            page.on("request", lambda request: requested.append(request.url))
-            page.goto(running.url, wait_until="load", timeout=60_000)
-            page.locator("#prompt textarea").fill("a heron")
-            page.get_by_text(t("run.ui_networks", lang=lang), exact=True).click(timeout=60_000)
-            card = page.locator("#networks_cards").get_by_text("ink_style (SD 1.5 · inkwash)")
-            card.click(timeout=30_000)
-            page.wait_for_function("() => document.querySelector('#prompt textarea').value"
-                                   " === 'a heron, <lora:ink_style:1>'", timeout=30_000)
-            page.locator("#networks_search input, #networks_search textarea").first.fill("zzz")
-            card.wait_for(state="hidden", timeout=30_000)
-            page.get_by_role("tab", name=t("run.ui_tab_extras", lang=lang)).click(timeout=60_000)
-            page.locator("#extras_image input[type=file]").set_input_files(str(source))
-            page.locator("#extras_upscaler_1 input").click()
-            page.get_by_role("option", name="4x_tiny-compact").click()
-            box = page.locator("#extras_resize input[type=number]")
-            box.fill("2")
-            box.press("Enter")
-            page.locator("#extras_run").click()
-            try:
-                page.wait_for_function(
-                    "() => document.querySelector('#extras_info textarea')?.value.includes('4x_tiny')",
-                    timeout=60_000)
-                page.wait_for_function(
-                    "() => document.querySelector('#extras_result img')?.naturalWidth === 80",
-                    timeout=30_000)
-            finally:
-                page.screenshot(path=str(tmp_path / f"extras-{lang}.png"), full_page=True)
-            info = page.locator("#extras_info textarea").input_value()
-            assert info == "Postprocess upscale by: 2.0, Postprocess upscaler: 4x_tiny-compact"
-            # As A1111's tab: the result is saved as outputs/extras-images/NNNNN.png with its text.
-            with Image.open(saved_extras(running)[-1]) as saved:
-                assert saved.size == (80, 64)
-                assert saved.info["postprocessing"] == saved.info["extras"] == info
-            assert page.locator("#extras_result img").evaluate("img => img.naturalHeight") == 64
-            for key in ("run.ui_extras_run", "run.ui_extras_upscaler_1", "run.ui_styles",
-                        "run.ui_networks", "run.ui_download_title"):
-                assert page.get_by_text(t(key, lang=lang)).first.count() == 1, key
-            assert [u for u in requested if not u.startswith((running.url, "data:", "blob:"))] == []
+            page.wait_for_function(
+                "() => document.querySelector('#extras_info textarea')?.value.includes('4x_tiny')",
+                timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelector('#extras_result img')?.naturalWidth === 80",
+                timeout=30_000)
         finally:
-            browser.close()
+            page.screenshot(path=str(tmp_path / f"extras-{lang}.png"), full_page=True)
+        info = page.locator("#extras_info textarea").input_value()
+        assert info == "Postprocess upscale by: 2.0, Postprocess upscaler: 4x_tiny-compact"
+        # As A1111's tab: the result is saved as outputs/extras-images/NNNNN.png with its text.
+        with Image.open(saved_extras(running)[-1]) as saved:
+            assert saved.size == (80, 64)
+            assert saved.info["postprocessing"] == saved.info["extras"] == info
+        assert page.locator("#extras_result img").evaluate("img => img.naturalHeight") == 64
+        for key in ("run.ui_extras_run", "run.ui_extras_upscaler_1", "run.ui_styles",
+                    "run.ui_networks", "run.ui_download_title"):
+            assert page.get_by_text(t(key, lang=lang)).first.count() == 1, key
+        assert [u for u in requested if not u.startswith((running.url, "data:", "blob:"))] == []
 
 
 def test_without_spandrel_model_upscalers_are_a_clear_422(monkeypatch, tiny_upscalers):
