@@ -68,9 +68,14 @@ def test_browser_types_prompt_clicks_generate_and_sees_image(page_server, tmp_pa
         try:
             # Live previews (a fraction of the size) pass through the gallery first; the
             # infotext appears only with the finished image.
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('Steps: 2'))",
-                timeout=120_000)
+            try:
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('textarea')].some(t => t.value.includes('Steps: 2,'))",
+                    timeout=120_000)
+            except Exception as exc:  # say what the page showed instead
+                shown = page.evaluate("() => [document.querySelector('#status')?.innerText,"
+                                      " ...[...document.querySelectorAll('textarea')].map(t => t.value)]")
+                raise AssertionError(f"no finished image; the page shows {shown!r}") from exc
             image.wait_for(state="visible", timeout=30_000)
             page.wait_for_function(
                 "() => document.querySelector('#gallery img')?.naturalWidth === 64", timeout=30_000)

@@ -176,10 +176,12 @@ def progress_latencies(server, route: str, body: dict) -> tuple[list[float], flo
 def test_hostile_text_does_not_freeze_the_server(server, name):
     route, body = ATTACKS[name]
     latencies, took, status = progress_latencies(server, route, body)
-    print(f"{name}: request {took:.2f} s; /progress x{len(latencies)}: median "
-          f"{latencies[len(latencies) // 2] * 1000:.0f} ms, worst {latencies[-1] * 1000:.0f} ms")
+    print(f"{name}: request {took:.2f} s; /progress x{len(latencies)}: {latencies}")
     assert status == 200
     assert took < 120, f"{name}: the request took {took:.1f} s"
+    if not latencies:  # the attack was over before the first poll could start: nothing froze
+        assert took < 1, f"{name}: no /progress answer in the {took:.1f} s the request took"
+        return
     # Before the fix /progress waited for the whole parse (tens of seconds). On a shared 2-core
     # machine the scheduler alone can delay a reply; so: most under 100 ms, none over 1 s.
     # A request that now ends in a fraction of a second leaves a sample or two, where one slow
