@@ -31,6 +31,7 @@ from webui.errors import MissingModelError, RequestError
 from webui.faces import Faces
 from webui.img2img_params import Img2Img
 from webui.infotext import format_infotext, generation_settings
+from webui.interrogate import Interrogator
 from webui.options import Settings
 from webui.outputs import b64_png, save_image
 from webui.params import Txt2Img, concrete_seed
@@ -133,6 +134,7 @@ class Engine:
         self.styles = StyleBook(paths.styles_file, paths.more_styles)
         self.upscaling = Upscaling(machine.cuda)
         self.faces = Faces(self.models_dir, self.upscaling)
+        self.interrogator = Interrogator(self.models_dir, machine.cuda)
         self.compiled: compiled_mode.CompiledUnet | None = None
         self._compiler = compiled_mode.CompiledUnet()
         self.refresh()
@@ -422,6 +424,11 @@ class Engine:
             finally:
                 self.state.job_count = 0
                 self.state.job_no = 0
+
+    def interrogate(self, image, model: str) -> str:
+        """A caption for ``image`` (``/interrogate``), in turn with generations as in A1111."""
+        with self.queue_lock:
+            return self.interrogator.interrogate(image, model, self.settings.snapshot())
 
     def _scheduler(self, choice: samplers.Choice, request: Txt2Img, **img2img):
         try:
