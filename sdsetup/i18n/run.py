@@ -63,9 +63,6 @@ EN: dict[str, str] = {
     "run.too_small": "{field} must be at least {low}",
     "run.unsupported": "{field}: {reason}",
     "run.unknown_script": "{field}: no script named {name} here (this server runs none)",
-    "run.no_face_restoration": "{field}: face restoration does not run during generation here; "
-    "restore the finished image in Extras (extra-single-image with gfpgan_visibility or "
-    "codeformer_visibility)",
     "run.out_of_memory": "{field}: this needs about {needed} of {kind} memory and {available} is free; {fits} would fit",
     "run.sampler_unavailable": "{field}: {sampler} cannot run in this environment ({reason})",
     "run.ckpt_missing_tensor": "the checkpoint lacks {tensor}; it is incomplete or not a "
@@ -278,8 +275,6 @@ ZH: dict[str, str] = {
     "run.too_small": "{field} 不能小于 {low}",
     "run.unsupported": "{field}：{reason}",
     "run.unknown_script": "{field}：这里没有名为 {name} 的脚本（本服务器不运行脚本）",
-    "run.no_face_restoration": "{field}：这里生成时不做面部修复；请在“后期处理”中修复成图"
-    "（extra-single-image 的 gfpgan_visibility 或 codeformer_visibility）",
     "run.out_of_memory": "{field}：大约需要 {needed} 的{kind}内存，可用 {available}；{fits} 可以放下",
     "run.sampler_unavailable": "{field}：当前环境无法使用 {sampler}（{reason}）",
     "run.ckpt_missing_tensor": "该模型缺少 {tensor}，文件不完整或不是 Stable Diffusion 模型",
