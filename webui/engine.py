@@ -549,7 +549,7 @@ class Engine:
         if not request.face_restorer:
             return lambda image: image
         restorer = faces.named(request.face_restorer)
-        return lambda image: self.faces.restore_once(image, restorer)
+        return lambda image: self.faces.restore_once(image, restorer, "restore_faces")
 
     def _seeds(self, request: Txt2Img) -> tuple[list[int], list[int]]:
         """A1111: image i gets ``seed + i`` unless a variation strength is set (then all share the

@@ -79,12 +79,12 @@ class Faces:
                 self.require(restorer, restorer.field)
 
     @torch.inference_mode()
-    def restore_once(self, image: Image.Image, restorer: Restorer) -> Image.Image:
-        """``image`` through ``restorer`` at full strength."""
+    def restore_once(self, image: Image.Image, restorer: Restorer, field: str) -> Image.Image:
+        """``image`` through ``restorer`` at full strength; an unusable file is a 422 on ``field``."""
         if restorer.name == "CodeFormer":
             _extra_arches()
         path = self.model_file(restorer)
-        model = self.upscaling.model(Upscaler(path.stem, path, restorer.folder), restorer.field)
+        model = self.upscaling.model(Upscaler(path.stem, path, restorer.folder), field)
         face = image.resize((FACE_SIZE, FACE_SIZE), Image.Resampling.LANCZOS)
         device = self.upscaling.device.name
         restored = to_image(model(to_tensor(face).to(device, model.dtype)))
@@ -100,7 +100,7 @@ class Faces:
             if visibility <= 0:
                 continue
             restorer = by_field[field]
-            image = Image.blend(image, self.restore_once(image, restorer), visibility)
+            image = Image.blend(image, self.restore_once(image, restorer, field), visibility)
             info[f"{restorer.name} visibility"] = visibility
             if restorer.name == "CodeFormer":
                 info["CodeFormer weight"] = request.codeformer_weight
