@@ -88,13 +88,13 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None,
 
     @router.post("/txt2img")
     def txt2img(body: Any = Body(default=None)):
-        request = parse_txt2img(body, current_options(), engine.face_restorer is not None)
+        request = parse_txt2img(body, current_options())
         result = engine.txt2img(request, save=request.save_images)
         return reply(result, request, echo_parameters(body))
 
     @router.post("/img2img")
     def img2img(body: Any = Body(default=None)):
-        job = parse_img2img(body, current_options(), engine.face_restorer is not None)
+        job = parse_img2img(body, current_options())
         result = engine.img2img(job, save=job.base.save_images)
         return reply(result, job.base, echo_img2img(body, bool(body.get("include_init_images"))))
 

@@ -2,7 +2,8 @@
 routes this engine answers without carrying them out.
 
 Each answers with A1111's response model (``modules/api/models.py``): an empty list where there
-is nothing of the kind, and 501 with a reason where A1111 would train or interrogate.
+is nothing of the kind, and 501 with a reason where A1111 would train (or interrogate with
+DeepDanbooru, whose network is A1111's own code).
 ``server-kill``/``-restart``/``-stop`` exist only with ``--api-server-stop``, as in A1111.
 """
 
@@ -22,16 +23,12 @@ from PIL import Image
 
 from webui import memory
 from webui.engine import Engine
-from webui.errors import MissingModelError, NotServedError, RequestError
+from webui.errors import NotServedError, RequestError
+from webui.extras import decode_image
 from webui.network_info import describe_embedding, lora_item
 from webui.outputs import decode_image_field
 from webui.pnginfo import a1111_parameters, read_image_info
 
-# A1111's interrogators and the files under models/ each needs (interrogate.py, deepbooru.py).
-INTERROGATORS = {
-    "clip": ("BLIP", ("BLIP/model_base_caption_capfilt_large.pth", "CLIP/ViT-L-14.pt")),
-    "deepdanbooru": ("DeepDanbooru", ("torch_deepdanbooru/model-resnet_custom_v3.pt",)),
-}
 STOP_DELAY = 0.2  # seconds: time for the answer to leave before the process goes
 
 
@@ -60,14 +57,6 @@ def cmd_flags(flags: Mapping[str, Any], engine: Engine) -> dict[str, Any]:
         "skip_torch_cuda_test": False, "no_half": False, "no_half_vae": False,
         "xformers": False, "no_download_sd_model": True,
     }
-
-
-def interrogator_files(model: str, models_dir: Path) -> tuple[str, list[str]]:
-    """The network an A1111 interrogator runs and which of its files are missing."""
-    if model not in INTERROGATORS:
-        raise RequestError("model", "run.interrogator_unknown", name=model)
-    network, files = INTERROGATORS[model]
-    return network, [f"models/{f}" for f in files if not (models_dir / f).is_file()]
 
 
 def _image_field(body: Any) -> bytes:
@@ -161,15 +150,13 @@ def add_routes(router: APIRouter, engine: Engine, flags: Mapping[str, Any]) -> N
 
     @router.post("/interrogate")
     def interrogate(body: Any = Body(default=None)):
-        _image_field(body)
+        if not isinstance(body, Mapping):
+            raise RequestError("body", "run.bad_object")
+        image = decode_image("image", body.get("image"))
         model = body.get("model") or "clip"
         if not isinstance(model, str):
             raise RequestError("model", "run.bad_string")
-        network, missing = interrogator_files(model, engine.paths.checkpoints.parent)
-        if missing:
-            raise MissingModelError("run.interrogator_missing", name=model,
-                                    missing=", ".join(missing))
-        raise NotServedError("run.interrogator_unsupported", name=model, network=network)
+        return {"caption": engine.interrogate(image, model)}
 
     for route in ("create/embedding", "create/hypernetwork", "train/embedding",
                   "train/hypernetwork"):

@@ -22,8 +22,8 @@ import torch
 from sdsetup import __version__
 from sdsetup.i18n import t
 from webui import compile as compiled_mode
-from webui import (conditioning, extras, footprint, hires, img2img, loading, masking, recording,
-                   samplers, seeds, upscalers, visitors)
+from webui import (conditioning, extras, faces, footprint, hires, img2img, loading, masking,
+                   recording, samplers, seeds, upscalers, visitors)
 from webui.catalog import (CHECKPOINT_SUFFIXES, Checkpoint, HashCache, files_under, find_checkpoint,
                            listing_stamp, scan_checkpoints, with_hash)
 from webui.configs import PipelineConfig
@@ -31,6 +31,7 @@ from webui.errors import MissingModelError, RequestError
 from webui.faces import Faces
 from webui.img2img_params import Img2Img
 from webui.infotext import format_infotext, generation_settings
+from webui.interrogate import Interrogator
 from webui.options import Settings
 from webui.outputs import b64_png, save_extras, save_image
 from webui.params import Txt2Img, concrete_seed
@@ -123,9 +124,6 @@ class Engine:
         self.skipped_embeddings: dict[str, Path] = {}
         self.clip_skip = 1
         self.settings = Settings()
-        # Face restoration plugs in here: a callable restoring one PIL image (None: not installed,
-        # and a request with restore_faces is answered 422).
-        self.face_restorer = None
         self._latents = None
         self.vae_option = VAE_AUTOMATIC
         self._own_vae = None
@@ -133,6 +131,7 @@ class Engine:
         self.styles = StyleBook(paths.styles_file, paths.more_styles)
         self.upscaling = Upscaling(machine.cuda)
         self.faces = Faces(self.models_dir, self.upscaling)
+        self.interrogator = Interrogator(self.models_dir, machine.cuda)
         self.compiled: compiled_mode.CompiledUnet | None = None
         self._compiler = compiled_mode.CompiledUnet()
         self.refresh()
@@ -399,6 +398,8 @@ class Engine:
             self.state = State(job_count=-1, started=time.time(),
                                job_timestamp=datetime.now().strftime("%Y%m%d%H%M%S"))
             try:
+                if request.face_restorer:  # a missing model file is a 422 before any work
+                    self.faces.require(faces.named(request.face_restorer), "restore_faces")
                 self._ensure_model(request.checkpoint)
                 return self._run(request, save, job)
             finally:
@@ -426,6 +427,11 @@ class Engine:
             finally:
                 self.state.job_count = 0
                 self.state.job_no = 0
+
+    def interrogate(self, image, model: str) -> str:
+        """A caption for ``image`` (``/interrogate``), in turn with generations as in A1111."""
+        with self.queue_lock:
+            return self.interrogator.interrogate(image, model, self.settings.snapshot())
 
     def _scheduler(self, choice: samplers.Choice, request: Txt2Img, **img2img):
         try:
@@ -495,6 +501,7 @@ class Engine:
         now = datetime.now()
         ensd = recording.ensd(choice, request)
         fmt = request.settings.get("samples_format", "png")
+        restore = self._face_restoration(request)
         channels = pipe.unet.config.out_channels
         factor = pipe.vae_scale_factor
         for n in range(request.n_iter):
@@ -515,10 +522,11 @@ class Engine:
                     scheduler = self._scheduler(choice, request, strength=job.denoising,
                                                 run_steps=img2img.steps_run(request.steps, job.denoising))
                     result = img2img.run_batch(pipe, scheduler, job, prepared, embeds,
-                                               request.batch_size, generators, self._on_step)
+                                               request.batch_size, generators, self._on_step,
+                                               restore)
                 else:
-                    result = self._txt2img_batch(request, choice, embeds, upscale, noise, generators,
-                                                 n * passes + 1)
+                    result = [restore(image) for image in self._txt2img_batch(
+                        request, choice, embeds, upscale, noise, generators, n * passes + 1)]
             for index, image in enumerate(result):
                 generation = recording.describe(
                     request, choice, batch_seeds[index], batch_subseeds[index], extra, self._model_names(),
@@ -539,6 +547,13 @@ class Engine:
         return Result(images, infotexts, seed_list[:count],
                       self._info(request, choice, seed_list[:count], subseed_list[:count], infotexts,
                                  extra, job), saved)
+
+    def _face_restoration(self, request: Txt2Img):
+        """What each decoded image goes through: the chosen face restorer, or nothing."""
+        if not request.face_restorer:
+            return lambda image: image
+        restorer = faces.named(request.face_restorer)
+        return lambda image: self.faces.restore_once(image, restorer, "restore_faces")
 
     def _seeds(self, request: Txt2Img) -> tuple[list[int], list[int]]:
         """A1111: image i gets ``seed + i`` unless a variation strength is set (then all share the
@@ -648,7 +663,8 @@ class Engine:
             "subseed_strength": request.subseed_strength,
             "width": request.width, "height": request.height, "sampler_name": choice.sampler.name,
             "cfg_scale": request.cfg_scale, "steps": request.steps, "batch_size": request.batch_size,
-            "restore_faces": False, "face_restoration_model": None,
+            "restore_faces": request.face_restorer is not None,
+            "face_restoration_model": request.face_restorer,
             "sd_model_name": ck.stem if ck else None, "sd_model_hash": ck.shorthash if ck else None,
             "sd_vae_name": self.vae_file.stem if self.vae_file else None,
             "sd_vae_hash": self._vae_hash(), "seed_resize_from_w": request.seed_resize_from[0],

@@ -1,5 +1,7 @@
-"""Face restoration (``gfpgan_visibility``, ``codeformer_visibility``) with model files from
-A1111's ``models/GFPGAN`` and ``models/Codeformer``, run by spandrel.
+"""Face restoration with model files from A1111's ``models/GFPGAN`` and ``models/Codeformer``,
+run by spandrel: in the Extras (``gfpgan_visibility``, ``codeformer_visibility``) and, with
+``restore_faces``, on every generated image (the restorer ``/options face_restoration_model`` names,
+at full strength, after decoding and before saving, as A1111's ``process_images``).
 
 There is no face detector here (A1111 downloads facexlib's at first use, which an offline install
 cannot), so the restorer sees the whole picture at its 512² working size and the result is blended
@@ -37,6 +39,10 @@ RESTORERS = (Restorer("CodeFormer", "Codeformer", "codeformer_visibility"),
 _ORDER = ("gfpgan_visibility", "codeformer_visibility")  # A1111 runs GFPGAN, then CodeFormer
 
 
+def named(name: str) -> Restorer:
+    return next(r for r in RESTORERS if r.name == name)
+
+
 def _extra_arches() -> None:
     try:
         import spandrel_extra_arches
@@ -60,19 +66,25 @@ class Faces:
     def api(self) -> list[dict]:
         return [{"name": r.name, "cmd_dir": str(self.folder(r))} for r in RESTORERS]
 
+    def require(self, restorer: Restorer, field: str) -> None:
+        """A 422 naming ``field`` and the folder to fill when ``restorer`` has no model file."""
+        if self.model_file(restorer) is None:
+            raise RequestError(field, "run.face_model_missing", name=restorer.name,
+                               folder=str(self.folder(restorer)))
+
     def check(self, request) -> None:
         """Fail before any work when a restorer is asked for and has no model file."""
         for restorer in RESTORERS:
-            if getattr(request, restorer.field) > 0 and self.model_file(restorer) is None:
-                raise RequestError(restorer.field, "run.face_model_missing", name=restorer.name,
-                                   folder=str(self.folder(restorer)))
+            if getattr(request, restorer.field) > 0:
+                self.require(restorer, restorer.field)
 
     @torch.inference_mode()
-    def _restore_once(self, image: Image.Image, restorer: Restorer) -> Image.Image:
+    def restore_once(self, image: Image.Image, restorer: Restorer, field: str) -> Image.Image:
+        """``image`` through ``restorer`` at full strength; an unusable file is a 422 on ``field``."""
         if restorer.name == "CodeFormer":
             _extra_arches()
         path = self.model_file(restorer)
-        model = self.upscaling.model(Upscaler(path.stem, path, restorer.folder), restorer.field)
+        model = self.upscaling.model(Upscaler(path.stem, path, restorer.folder), field)
         face = image.resize((FACE_SIZE, FACE_SIZE), Image.Resampling.LANCZOS)
         device = self.upscaling.device.name
         restored = to_image(model(to_tensor(face).to(device, model.dtype)))
@@ -88,7 +100,7 @@ class Faces:
             if visibility <= 0:
                 continue
             restorer = by_field[field]
-            image = Image.blend(image, self._restore_once(image, restorer), visibility)
+            image = Image.blend(image, self.restore_once(image, restorer, field), visibility)
             info[f"{restorer.name} visibility"] = visibility
             if restorer.name == "CodeFormer":
                 info["CodeFormer weight"] = request.codeformer_weight

@@ -96,8 +96,9 @@ def _scaled_noise(add_noise, multiplier: float, original, noise, timesteps):
 
 
 def run_batch(pipe, scheduler, job: Img2Img, prepared: list[Prepared], embeds: dict,
-              batch_size: int, generators: list, on_step) -> list[Image.Image]:
-    """Sample ``batch_size`` images from the prepared init images; the kept pixels laid back on."""
+              batch_size: int, generators: list, on_step, restore) -> list[Image.Image]:
+    """Sample ``batch_size`` images from the prepared init images; the kept pixels laid back on
+    after ``restore`` (face restoration), so unmasked pixels stay as they were, as in A1111."""
     items = [prepared[i % len(prepared)] for i in range(batch_size)]
     masked = items[0].mask is not None
     second = _pipeline_for(pipe, masked)
@@ -117,4 +118,4 @@ def run_batch(pipe, scheduler, job: Img2Img, prepared: list[Prepared], embeds: d
     out = second(**embeds, **inputs, strength=job.denoising, num_inference_steps=job.base.steps,
                  guidance_scale=job.base.cfg_scale, num_images_per_prompt=batch_size,
                  generator=generators, callback_on_step_end=on_step, output_type="pil")
-    return [apply_overlay(image, p.overlay, p.paste_to) for image, p in zip(out.images, items)]
+    return [apply_overlay(restore(image), p.overlay, p.paste_to) for image, p in zip(out.images, items)]

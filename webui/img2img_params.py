@@ -98,13 +98,12 @@ def _blur(get: Mapping[str, Any]) -> tuple[int, int]:
             int(_bounded("mask_blur", _int("mask_blur_y", get["mask_blur_y"]))))
 
 
-def parse_img2img(body: Any, settings: Mapping[str, Any] | None = None,
-                  can_restore_faces: bool = False) -> Img2Img:
-    """Validate an A1111 img2img body (a JSON object) into an :class:`Img2Img`; ``settings`` and
-    ``can_restore_faces`` as for :func:`parse_txt2img`."""
+def parse_img2img(body: Any, settings: Mapping[str, Any] | None = None) -> Img2Img:
+    """Validate an A1111 img2img body (a JSON object) into an :class:`Img2Img`; ``settings`` as
+    for :func:`parse_txt2img`."""
     if not isinstance(body, Mapping):
         raise RequestError("body", "run.bad_object")
-    base = parse_txt2img({**body, "enable_hr": False}, settings, can_restore_faces)
+    base = parse_txt2img({**body, "enable_hr": False}, settings)
     get = {**DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
     images = get["init_images"]
     if not isinstance(images, list) or not images:

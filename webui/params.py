@@ -78,6 +78,7 @@ class Txt2Img:
     seed_resize_from: tuple[int, int] = (-1, -1)  # (w, h); A1111 uses it when both are > 0
     tiling: bool = False
     eta: float | None = None        # None: the option (eta_ancestral / eta_ddim)
+    face_restorer: str | None = None  # restore_faces: the restorer /options names, else None
     settings: dict = field(default_factory=dict)  # the options with override_settings applied
 
 
@@ -183,7 +184,7 @@ def _styles(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_supported(get: Mapping[str, Any], can_restore_faces: bool) -> None:
+def _check_supported(get: Mapping[str, Any]) -> None:
     """A 422 naming the first field that asks for something this server would silently skip."""
     if get["script_name"]:
         raise RequestError("script_name", "run.unknown_script", name=get["script_name"])
@@ -192,8 +193,6 @@ def _check_supported(get: Mapping[str, Any], can_restore_faces: bool) -> None:
         raise RequestError("alwayson_scripts", "run.bad_object")
     for name in scripts:  # no always-on scripts run here (A1111 also 422s an unknown one)
         raise RequestError("alwayson_scripts", "run.unknown_script", name=name)
-    if get["restore_faces"] and not can_restore_faces:
-        raise RequestError("restore_faces", "run.no_face_restoration")
     for name, accepted in UNSUPPORTED.items():
         if name in get and get[name] not in accepted:
             raise RequestError(name, "run.unsupported", reason=f"{get[name]!r} is not supported here")
@@ -210,12 +209,25 @@ def _seed(name: str, value: Any) -> int:
     return seed
 
 
-def parse_txt2img(body: Any, settings: Mapping[str, Any] | None = None,
-                  can_restore_faces: bool = False) -> Txt2Img:
+def _face_restorer(get: Mapping[str, Any], options: Mapping[str, Any]) -> str | None:
+    """A1111: ``restore_faces`` (else the option ``face_restoration``) runs the restorer named by
+    ``face_restoration_model``; whether its model file is there is the engine's to check."""
+    from webui.faces import RESTORERS
+
+    wanted = options["face_restoration"] if get["restore_faces"] is None else get["restore_faces"]
+    if not wanted:
+        return None
+    name = options["face_restoration_model"]
+    names = [r.name for r in RESTORERS]
+    if name not in names:
+        raise RequestError("face_restoration_model", "run.bad_choice", choices=", ".join(names))
+    return name
+
+
+def parse_txt2img(body: Any, settings: Mapping[str, Any] | None = None) -> Txt2Img:
     """Validate an A1111 txt2img body (a JSON object) into a :class:`Txt2Img`.
 
-    ``settings`` are the current ``/options`` values; ``can_restore_faces`` is whether a face
-    restoration model is available (the one place where face restoration plugs in).
+    ``settings`` are the current ``/options`` values.
     """
     from webui.options import A1111_DEFAULTS, generation_settings
     from webui.pasting import apply_infotext
@@ -227,7 +239,7 @@ def parse_txt2img(body: Any, settings: Mapping[str, Any] | None = None,
     get = {**DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
     overrides = _overrides(body)
     options = generation_settings(settings if settings is not None else A1111_DEFAULTS, overrides)
-    _check_supported(get, can_restore_faces)
+    _check_supported(get)
     clip_skip = overrides.get("CLIP_stop_at_last_layers",
                               body.get("clip_skip", options["CLIP_stop_at_last_layers"]))
     eta = get["eta"]
@@ -258,6 +270,7 @@ def parse_txt2img(body: Any, settings: Mapping[str, Any] | None = None,
                           _int("seed_resize_from_h", get["seed_resize_from_h"])),
         tiling=bool(options["tiling"] if get["tiling"] is None else get["tiling"]),
         eta=None if eta is None else _in_range("eta", _float("eta", eta)),
+        face_restorer=_face_restorer(get, options),
         settings=options,
     )
 

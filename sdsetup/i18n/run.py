@@ -63,9 +63,6 @@ EN: dict[str, str] = {
     "run.too_small": "{field} must be at least {low}",
     "run.unsupported": "{field}: {reason}",
     "run.unknown_script": "{field}: no script named {name} here (this server runs none)",
-    "run.no_face_restoration": "{field}: face restoration does not run during generation here; "
-    "restore the finished image in Extras (extra-single-image with gfpgan_visibility or "
-    "codeformer_visibility)",
     "run.out_of_memory": "{field}: this needs about {needed} of {kind} memory and {available} is free; {fits} would fit",
     "run.sampler_unavailable": "{field}: {sampler} cannot run in this environment ({reason})",
     "run.ckpt_missing_tensor": "the checkpoint lacks {tensor}; it is incomplete or not a "
@@ -92,11 +89,18 @@ EN: dict[str, str] = {
     "this engine; use A1111 or kohya_ss for it",
     "run.no_restart": "server-restart: this server was not started under a restart loop; use "
     "server-stop and start it again",
-    "run.interrogator_unknown": "{field}: no interrogator named {name} (clip or deepdanbooru)",
-    "run.interrogator_missing": "interrogate with {name} needs A1111's model files, missing: "
+    "run.interrogator_unknown": "{field}: no interrogator named {name}; valid: {valid}",
+    "run.interrogator_missing": "interrogate with {name} needs A1111's model file, missing: "
     "{missing}",
-    "run.interrogator_unsupported": "interrogate with {name}: the model files are there, but this "
-    "engine does not include the {network} network that runs them; use A1111 to interrogate",
+    "run.interrogator_deepdanbooru": "interrogate with {name}: the model file is there, but "
+    "DeepDanbooru's network is a custom ResNet defined only in A1111's code, which this engine "
+    "does not include; use A1111 for it, or model clip here",
+    "run.interrogator_hf_missing": "interrogate with {name} needs BLIP and CLIP in Hugging Face "
+    "format (a folder with config.json and the weights, as save_pretrained writes it), missing: "
+    "{wanted}",
+    "run.interrogator_format": "interrogate with {name}: found A1111's {found}, which needs "
+    "A1111's own network code; this engine runs BLIP and CLIP in Hugging Face format (a folder "
+    "with config.json and the weights, as save_pretrained writes it): put them in {wanted}",
     "run.ui_title": "Stable Diffusion · sdsetup",
     "run.ui_model": "Checkpoint",
     "run.ui_refresh": "Refresh",
@@ -271,8 +275,6 @@ ZH: dict[str, str] = {
     "run.too_small": "{field} 不能小于 {low}",
     "run.unsupported": "{field}：{reason}",
     "run.unknown_script": "{field}：这里没有名为 {name} 的脚本（本服务器不运行脚本）",
-    "run.no_face_restoration": "{field}：这里生成时不做面部修复；请在“后期处理”中修复成图"
-    "（extra-single-image 的 gfpgan_visibility 或 codeformer_visibility）",
     "run.out_of_memory": "{field}：大约需要 {needed} 的{kind}内存，可用 {available}；{fits} 可以放下",
     "run.sampler_unavailable": "{field}：当前环境无法使用 {sampler}（{reason}）",
     "run.ckpt_missing_tensor": "该模型缺少 {tensor}，文件不完整或不是 Stable Diffusion 模型",
@@ -296,10 +298,15 @@ ZH: dict[str, str] = {
     "run.not_trained": "{route}：本引擎不提供创建或训练 embedding、hypernetwork 的功能；"
     "请使用 A1111 或 kohya_ss",
     "run.no_restart": "server-restart：本服务不是在重启循环中启动的；请用 server-stop 停止后重新启动",
-    "run.interrogator_unknown": "{field}：没有名为 {name} 的反推模型（可用 clip 或 deepdanbooru）",
+    "run.interrogator_unknown": "{field}：没有名为 {name} 的反推模型；可用：{valid}",
     "run.interrogator_missing": "用 {name} 反推需要 A1111 的模型文件，缺少：{missing}",
-    "run.interrogator_unsupported": "用 {name} 反推：模型文件已就位，但本引擎不包含运行它们的 "
-    "{network} 网络；请用 A1111 反推",
+    "run.interrogator_deepdanbooru": "用 {name} 反推：模型文件已就位，但 DeepDanbooru 的网络是只在 "
+    "A1111 代码中定义的自定义 ResNet，本引擎不包含；请用 A1111 反推，或在这里用 clip 模型",
+    "run.interrogator_hf_missing": "用 {name} 反推需要 Hugging Face 格式的 BLIP 和 CLIP（一个含 "
+    "config.json 和权重的文件夹，即 save_pretrained 写出的样子），缺少：{wanted}",
+    "run.interrogator_format": "用 {name} 反推：找到了 A1111 的 {found}，它需要 A1111 自己的网络代码；"
+    "本引擎运行 Hugging Face 格式的 BLIP 和 CLIP（一个含 config.json 和权重的文件夹，即 "
+    "save_pretrained 写出的样子）：请放到 {wanted}",
     "run.ui_title": "Stable Diffusion · sdsetup",
     "run.ui_model": "大模型",
     "run.ui_refresh": "刷新",

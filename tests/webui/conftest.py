@@ -108,3 +108,17 @@ def tiny_upscalers(tmp_path_factory) -> dict[str, Path]:
     esrgan = folder / "2x_tiny-esrgan.pth"
     torch.save(ESRGAN(num_filters=8, num_blocks=1, scale=2).state_dict(), esrgan)
     return {"compact": compact, "esrgan": esrgan}
+
+
+@pytest.fixture(scope="session")
+def gfpgan_model(tmp_path_factory) -> Path:
+    """A random-weight GFPGAN v1.4 saved as fp16 safetensors (spandrel builds only its published
+    shape, 86 M parameters: the smallest face restorer it can run without its extra arches)."""
+    import torch
+    from safetensors.torch import save_file
+    from spandrel.architectures.GFPGAN import GFPGAN
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("faces") / "GFPGANv1.4.safetensors"
+    save_file({k: v.half().contiguous() for k, v in GFPGAN().state_dict().items()}, str(path))
+    return path

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import shutil
 import sys
 import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import torch
 import webuiapi
@@ -381,15 +383,9 @@ def test_without_spandrel_model_upscalers_are_a_clear_422(monkeypatch, tiny_upsc
 
 
 @pytest.mark.slow
-def test_gfpgan_from_its_folder_restores_and_blends(tmp_path):
-    """A full-size GFPGAN (spandrel builds only its published shape: 86 M parameters, fp16 file)."""
-    from safetensors.torch import save_file
-    from spandrel.architectures.GFPGAN import GFPGAN
-
-    torch.manual_seed(0)
+def test_gfpgan_from_its_folder_restores_and_blends(tmp_path, gfpgan_model):
     (tmp_path / "GFPGAN").mkdir()
-    weights = {k: v.half().contiguous() for k, v in GFPGAN().state_dict().items()}
-    save_file(weights, str(tmp_path / "GFPGAN" / "GFPGANv1.4.safetensors"))
+    shutil.copy(gfpgan_model, tmp_path / "GFPGAN")
     image = picture(96, 80)
     faces = Faces(tmp_path, Upscaling(cuda=False))
     restored, info = faces.restore(image, extras.parse_extras({"gfpgan_visibility": 0.5}))
@@ -418,3 +414,74 @@ def test_page_saves_the_prompt_as_a_style(extras_server):
     assert listed[-1] == {"name": "night, neon", "prompt": "a {prompt} street, night, neon",
                           "negative_prompt": "daylight"}
     assert "cinematic" in (extras_server.home / "styles.csv").read_text(encoding="utf-8")
+
+
+# --- restore_faces in generation -------------------------------------------------------------
+def face_engine(root: Path, checkpoint: Path, gfpgan: Path | None = None):
+    from test_engine import CPU, make_paths
+    from webui.engine import Engine, Options
+
+    paths = make_paths(root)
+    paths.checkpoints.mkdir(parents=True)
+    shutil.copy(checkpoint, paths.checkpoints)
+    if gfpgan is not None:
+        (root / "models" / "GFPGAN").mkdir()
+        shutil.copy(gfpgan, root / "models" / "GFPGAN")
+    return Engine(paths, CPU, Options())
+
+
+@pytest.mark.parametrize("model, folder", [("CodeFormer", "Codeformer"), ("GFPGAN", "GFPGAN")])
+def test_restore_faces_without_a_model_is_a_422_before_any_work(tmp_path, tiny_checkpoints, model,
+                                                                 folder):
+    from webui.options import A1111_DEFAULTS
+    from webui.params import parse_txt2img
+
+    engine = face_engine(tmp_path, tiny_checkpoints["tiny"])
+    settings = {**A1111_DEFAULTS, "face_restoration_model": model}
+    with pytest.raises(RequestError) as caught:
+        engine.txt2img(parse_txt2img({"restore_faces": True, "steps": 1}, settings), save=False)
+    assert caught.value.field == "restore_faces"
+    assert str(tmp_path / "models" / folder) in str(caught.value) and model in str(caught.value)
+    assert engine.pipe is None  # refused before the checkpoint was even loaded
+
+
+@pytest.mark.parametrize("body, settings, restorer", [
+    ({}, {}, None), ({"restore_faces": True}, {}, "CodeFormer"),
+    ({"restore_faces": True}, {"face_restoration_model": "GFPGAN"}, "GFPGAN"),
+    ({}, {"face_restoration": True}, "CodeFormer"),  # A1111: the option when the field is unset
+    ({"restore_faces": False}, {"face_restoration": True}, None),
+    ({"override_settings": {"face_restoration_model": "GFPGAN"}, "restore_faces": True}, {}, "GFPGAN"),
+])
+def test_restore_faces_picks_the_restorer_as_a1111(body, settings, restorer):
+    from webui.options import A1111_DEFAULTS
+    from webui.params import parse_txt2img
+
+    assert parse_txt2img(body, {**A1111_DEFAULTS, **settings}).face_restorer == restorer
+
+
+@pytest.mark.slow
+def test_restore_faces_runs_on_each_image_before_saving_and_keeps_unmasked_pixels(
+        tmp_path, tiny_checkpoints, gfpgan_model):
+    from test_img2img import job, picture as init_picture, square_mask
+    from webui.options import A1111_DEFAULTS
+    from webui.params import parse_txt2img
+
+    engine = face_engine(tmp_path, tiny_checkpoints["tiny"], gfpgan_model)
+    settings = {**A1111_DEFAULTS, "face_restoration_model": "GFPGAN"}
+    body = {"prompt": "a face", "steps": 1, "width": 64, "height": 64, "seed": 5, "batch_size": 2}
+    plain = engine.txt2img(parse_txt2img(body, settings), save=False)
+    restored = engine.txt2img(parse_txt2img({**body, "restore_faces": True}, settings), save=True)
+    for before, after, text, saved in zip(plain.images, restored.images, restored.infotexts,
+                                          restored.saved):
+        assert list(before.getdata()) != list(after.getdata())
+        assert re.search(r"Seed: \d+, Face restoration: GFPGAN, Size: 64x64, ", text)
+        on_disk = Image.open(saved)
+        assert list(on_disk.getdata()) == list(after.getdata()) and on_disk.info["parameters"] == text
+    assert (restored.info["restore_faces"], restored.info["face_restoration_model"]) == (True, "GFPGAN")
+    init = init_picture()
+    inpainted = engine.img2img(job(init, square_mask(), mask_blur=0, denoising_strength=1.0,
+                                   restore_faces=True,
+                                   override_settings={"face_restoration_model": "GFPGAN"}), save=False)
+    keep = np.asarray(square_mask()) == 0
+    assert np.array_equal(np.asarray(inpainted.images[0])[keep], np.asarray(init)[keep])
+    assert "Face restoration: GFPGAN" in inpainted.infotexts[0]

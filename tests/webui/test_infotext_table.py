@@ -81,6 +81,12 @@ CASES = [
       "negative_prompt": "bad hands\nlowres"}, {}, line("Euler a", "Automatic")),
     ({"sampler_name": "Euler a", "prompt": "一只猫，坐在窗边", "negative_prompt": "模糊"}, {},
      line("Euler a", "Automatic")),
+    # restore_faces: /options face_restoration_model, between Seed and Size
+    ({"sampler_name": "Euler a", "restore_faces": True}, {},
+     line("Euler a", "Automatic").replace("Seed: 1234, ", "Seed: 1234, Face restoration: CodeFormer, ")),
+    ({"sampler_name": "DPM++ 2M", "override_settings": {"face_restoration": True,
+                                                       "face_restoration_model": "GFPGAN"}}, {},
+     line("DPM++ 2M", "Karras").replace("Seed: 1234, ", "Seed: 1234, Face restoration: GFPGAN, ")),
     # img2img: the same writer with the pass's denoising strength and its own extra fields
     ({"sampler_name": "DPM++ 2M"}, {"overrides": {"denoising_strength": 0.75, "extra": {"Mask blur": 4}}},
      line("DPM++ 2M", "Karras", "Denoising strength: 0.75", "Mask blur: 4")),

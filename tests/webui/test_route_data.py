@@ -1,5 +1,5 @@
 """The pure parts behind the A1111 routes: png-info parsing, EXIF comments, LoRA metadata,
-embedding shapes, CUDA memory fields, interrogator files and cmd-flags (tables)."""
+embedding shapes, CUDA memory fields and cmd-flags (tables)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from webui.api_routes import cmd_flags, interrogator_files
-from webui.errors import RequestError
+from webui.api_routes import cmd_flags
 from webui.memory import cuda_report
 from webui.network_info import embedding_shape, parse_metadata
 from webui.pnginfo import a1111_parameters, old_hires_first_pass, read_image_info, user_comment
@@ -113,17 +112,6 @@ def test_cuda_report_has_a1111s_fields():
     assert report["allocated"] == {"current": 5, "peak": 9}
     assert report["reserved"] == {"current": 20, "peak": 0}
     assert report["events"] == {"retries": 0, "oom": 1}
-
-
-def test_interrogator_files(tmp_path):
-    assert interrogator_files("deepdanbooru", tmp_path) == (
-        "DeepDanbooru", ["models/torch_deepdanbooru/model-resnet_custom_v3.pt"])
-    (tmp_path / "BLIP").mkdir()
-    (tmp_path / "BLIP" / "model_base_caption_capfilt_large.pth").write_bytes(b"x")
-    assert interrogator_files("clip", tmp_path) == ("BLIP", ["models/CLIP/ViT-L-14.pt"])
-    with pytest.raises(RequestError) as err:
-        interrogator_files("wd14", tmp_path)
-    assert err.value.field == "model"
 
 
 def test_cmd_flags_hide_credentials():
