@@ -88,13 +88,13 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None,
 
     @router.post("/txt2img")
     def txt2img(body: Any = Body(default=None)):
-        request = parse_txt2img(body, current_options())
+        request = parse_txt2img(body, engine.current_options())
         result = engine.txt2img(request, save=request.save_images)
         return reply(result, request, echo_parameters(body))
 
     @router.post("/img2img")
     def img2img(body: Any = Body(default=None)):
-        job = parse_img2img(body, current_options())
+        job = parse_img2img(body, engine.current_options())
         result = engine.img2img(job, save=job.base.save_images)
         return reply(result, job.base, echo_img2img(body, bool(body.get("include_init_images"))))
 
@@ -112,19 +112,10 @@ def install(app: FastAPI, engine: Engine, api_auth: str | None,
         engine.skip()
         return None
 
-    def current_options() -> dict:
-        """Every option (A1111's names, plus any key a client posted), with the live values."""
-        current = engine.selected()
-        return {**engine.settings.snapshot(),
-                "sd_model_checkpoint": current.title if current else None,
-                "sd_checkpoint_hash": current.sha256 if current else None,
-                "CLIP_stop_at_last_layers": engine.clip_skip, "sd_vae": engine.vae_option,
-                "outdir_txt2img_samples": str(engine.paths.outputs / "txt2img-images")}
-
     @router.get("/options")
     def get_options():
         engine.rescan()
-        return current_options()
+        return engine.current_options()
 
     @router.post("/options")
     def set_options(body: Any = Body(default=None)):

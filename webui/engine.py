@@ -178,6 +178,17 @@ class Engine:
         parked = next((ck for ck in self.checkpoints if ck.path == self._parked), None)
         return self.current or parked or (self.checkpoints[0] if self.checkpoints else None)
 
+    def current_options(self) -> dict:
+        """Every option (A1111's names, plus any key a client posted), with the live values the
+        engine holds itself: what ``GET /options`` shows and what a request from the API or the
+        page runs with."""
+        current = self.selected()
+        return {**self.settings.snapshot(),
+                "sd_model_checkpoint": current.title if current else None,
+                "sd_checkpoint_hash": current.sha256 if current else None,
+                "CLIP_stop_at_last_layers": self.clip_skip, "sd_vae": self.vae_option,
+                "outdir_txt2img_samples": str(self.paths.outputs / "txt2img-images")}
+
     def loras(self) -> list[Path]:
         return files_under(self.paths.loras, LORA_SUFFIXES)
 

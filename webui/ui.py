@@ -119,7 +119,7 @@ def build(engine: Engine, lang: str) -> gr.Blocks:
                 "hr_second_pass_steps": hr_steps, "denoising_strength": denoising,
                 "override_settings": {"sd_model_checkpoint": title, "sd_vae": vae,
                                       "CLIP_stop_at_last_layers": clip_skip}},
-                engine.settings.snapshot())
+                engine.current_options())
         except WebuiError as err:
             yield None, "", tr("run.ui_error", message=str(err))
             return

@@ -128,7 +128,8 @@ def build_tab(engine: Engine, tr: Callable[..., str], model: gr.Dropdown, vae: g
                 "prompt": prompt, "negative_prompt": negative, "sampler_name": sampler,
                 "scheduler": schedule, "steps": steps, "cfg_scale": cfg, "width": width,
                 "height": height, "seed": seed, "batch_size": batch_size,
-                "override_settings": {"sd_model_checkpoint": title, "sd_vae": vae_name}})
+                "override_settings": {"sd_model_checkpoint": title, "sd_vae": vae_name}},
+                engine.current_options())
         except WebuiError as err:
             yield None, "", tr("run.ui_error", message=str(err))
             return

@@ -169,3 +169,25 @@ def test_img2img_saves_to_its_own_folder(server):
     assert reply.status_code == 200
     info = json.loads(reply.json()["info"])
     assert list((server.home / "outputs" / "img2img-images").glob("*/*-9.png")), info
+
+
+def test_page_img2img_follows_the_options_as_txt2img_does(server, tmp_path):
+    """The page's img2img reads the /options a client set (here clip skip), not A1111's defaults."""
+    from gradio_client import Client, handle_file
+
+    source = tmp_path / "source.png"
+    picture().save(source)
+    assert httpx.post(server.api("options"), json={"CLIP_stop_at_last_layers": 2}, timeout=60).status_code == 200
+    try:
+        client = Client(server.url, verbose=False)
+        # The event's inputs in order (the sub-tab is page state): checkpoint (None: the loaded
+        # one), VAE, prompts, the three image inputs,
+        # resize mode, mask blur/mode/fill/area/padding, sampler, schedule, steps, size, CFG,
+        # denoising, seed, batch size.
+        _, infotext, _ = client.predict(
+            None, "Automatic", "a cat", "", handle_file(str(source)), None, None, None,
+            "Just resize", 4, "Inpaint masked", "original", "Whole picture", 32, "Euler", "Automatic",
+            2, 64, 64, 7, 0.5, 5, 1, api_name="/img2img")
+    finally:
+        httpx.post(server.api("options"), json={"CLIP_stop_at_last_layers": 1}, timeout=60)
+    assert "Clip skip: 2" in infotext, infotext
