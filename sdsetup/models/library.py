@@ -1,8 +1,9 @@
 """The models already on disk: find them, describe them (``models list``), re-hash them (``verify``).
 
 A file is *broken* when it is not a well-formed file of its format, *mismatch* when its SHA-256
-differs from the one recorded in its ``<stem>.civitai.json`` sidecar, *ok* when it matches, and
-*unverified* when nothing says what it should hash to.
+differs from the one recorded in its ``<stem>.civitai.json`` sidecar, *ok* when it matches,
+*unchecked* when a hash is recorded but the file has not been hashed yet (``verify`` does that), and
+*unverified* when nothing says what it should hash to (hashing it again cannot change that).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ CIVITAI_SIDECAR = ".civitai.json"
 PREVIEW_SIDECAR = ".preview.png"
 SDSETUP_KEY = "_sdsetup"  # what sdsetup adds to the version metadata: which file, which hash
 
-OK, BROKEN, MISMATCH, UNVERIFIED = "ok", "broken", "mismatch", "unverified"
+OK, BROKEN, MISMATCH, UNCHECKED, UNVERIFIED = "ok", "broken", "mismatch", "unchecked", "unverified"
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,10 @@ def read_civitai_sidecar(path: Path) -> Any:
 
 
 def _status(sha: str | None, expected: str | None) -> str:
-    if sha is None or expected is None:
+    if expected is None:
         return UNVERIFIED
+    if sha is None:
+        return UNCHECKED
     return OK if sha == expected else MISMATCH
 
 
