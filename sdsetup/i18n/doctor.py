@@ -66,8 +66,8 @@ EN: dict[str, str] = {
     "doctor.check.gpu_vram": "{name} has only {memory} MiB of memory; SD 1.5 needs about 4 GB "
     "without offloading",
     "doctor.check.driver": "NVIDIA driver {driver}, supports CUDA up to {cuda} (from {source})",
-    "doctor.check.mirror_chosen": "mirror {name}: packages {packages}; torch {torch}; "
-    "models {huggingface} (Hugging Face), {civitai} (Civitai)",
+    "doctor.check.mirror_chosen": "mirror {name}: packages from {packages}; torch from {torch}; "
+    "models from {huggingface} (Hugging Face) and {civitai} (Civitai)",
     "doctor.check.mirror_unreachable": "the chosen source {host} cannot be reached ({error})",
     "doctor.check.variant": "torch build {variant}, torch {version}, device {device}",
     "doctor.check.variant_none": "no torch build fits this machine (planned: {variant})",
@@ -203,8 +203,8 @@ ZH: dict[str, str] = {
     "doctor.check.gpu": "{name}，{memory}{detail}",
     "doctor.check.gpu_vram": "{name} 只有 {memory} MiB 显存；不开启显存卸载时 SD 1.5 需要约 4 GB",
     "doctor.check.driver": "NVIDIA 驱动 {driver}，最高支持 CUDA {cuda}（来自 {source}）",
-    "doctor.check.mirror_chosen": "镜像 {name}：软件包 {packages}；torch {torch}；"
-    "模型 {huggingface}（Hugging Face），{civitai}（Civitai）",
+    "doctor.check.mirror_chosen": "镜像 {name}：软件包来自 {packages}；torch 来自 {torch}；"
+    "模型来自 {huggingface}（Hugging Face）和 {civitai}（Civitai）",
     "doctor.check.mirror_unreachable": "选定的源 {host} 无法连接（{error}）",
     "doctor.check.variant": "torch 版本类型 {variant}，torch {version}，设备 {device}",
     "doctor.check.variant_none": "没有适合本机的 torch 版本（原计划：{variant}）",
