@@ -20,7 +20,7 @@ from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
 from sdsetup.models.hashcache import CACHE_NAME, HashCache
 from sdsetup.models.arch import Architecture
-from sdsetup.models.hf import DEFAULT_ENDPOINT, endpoint
+from sdsetup.models.hf import DEFAULT_ENDPOINT, endpoint, endpoint_var
 from sdsetup.models.library import (
     BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files, shown_path,
 )
@@ -132,6 +132,7 @@ def _get_options(args: argparse.Namespace, ctx) -> GetOptions:
         raise UsageError("models.bad_connections", hint="models.hint_connections",
                          value=args.connections)
     return GetOptions(layout=_layout(ctx, args), hf_token=os.environ.get("HF_TOKEN") or None,
+                      hf_endpoint_var=endpoint_var(os.environ),
                       file=args.file, type=_placement_type(args.type),
                       dest=args.dest.expanduser().absolute() if args.dest else None,
                       name=args.name, allow_pickle=args.allow_pickle,

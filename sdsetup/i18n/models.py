@@ -181,8 +181,12 @@ EN: dict[str, str] = {
     "another mirror with --mirror",
     "models.bad_url_reference": "not a usable download URL: {reference} ({reason})",
     "models.hf_unreachable": "cannot reach the Hugging Face endpoint {host} ({detail})",
-    "models.hint_hf_mirror": "sdsetup models get <reference> --mirror tuna   (uses hf-mirror.com),"
-                             " or set HF_ENDPOINT",
+    "models.hint_hf_mirror": "sdsetup models get <reference> --mirror tuna   (through hf-mirror.com)",
+    "models.hint_hf_official": "sdsetup models get <reference> --mirror default   (straight from "
+                               "huggingface.co, without hf-mirror.com)",
+    "models.hint_hf_env_mirror": "set {var}=https://hf-mirror.com, then run the same command again",
+    "models.hint_hf_env_official": "set {var}=https://huggingface.co (the official hub, without "
+                                   "hf-mirror.com), then run the same command again",
     "models.hf_gated": "{what} needs a Hugging Face login (gated or private repository)",
     "models.hint_hf_token": "accept the licence on the repository page, create a token at "
                             "https://huggingface.co/settings/tokens, then set HF_TOKEN=<token>",
@@ -347,8 +351,12 @@ ZH: dict[str, str] = {
     "models.hint_endpoint": "请改正该地址（或取消该环境变量），或用 --mirror 换一个镜像",
     "models.bad_url_reference": "不是可用的下载地址：{reference}（{reason}）",
     "models.hf_unreachable": "无法连接 Hugging Face 地址 {host}（{detail}）",
-    "models.hint_hf_mirror": "sdsetup models get <引用> --mirror tuna   （使用 hf-mirror.com），"
-                             "或设置 HF_ENDPOINT",
+    "models.hint_hf_mirror": "sdsetup models get <引用> --mirror tuna   （经由 hf-mirror.com）",
+    "models.hint_hf_official": "sdsetup models get <引用> --mirror default   （直接从 huggingface.co "
+                               "下载，不经过 hf-mirror.com）",
+    "models.hint_hf_env_mirror": "设置 {var}=https://hf-mirror.com，然后重新运行同一命令",
+    "models.hint_hf_env_official": "设置 {var}=https://huggingface.co（官方站点，不经过 "
+                                   "hf-mirror.com），然后重新运行同一命令",
     "models.hf_gated": "{what} 需要登录 Hugging Face（受限或私有仓库）",
     "models.hint_hf_token": "先在仓库页面同意许可协议，在 https://huggingface.co/settings/tokens "
                             "创建令牌，然后设置 HF_TOKEN=<令牌>",

@@ -39,6 +39,7 @@ STAGING = ".incoming"  # under models/: same filesystem as the final folders, hi
 class GetOptions:
     layout: Layout
     hf_token: str | None = field(default=None, repr=False)
+    hf_endpoint_var: str | None = None  # the environment variable the HF endpoint came from
     file: str | None = None
     type: str | None = None  # canonical placement type, already checked
     dest: Path | None = None
@@ -245,7 +246,7 @@ def get_civitai(ref: CivitaiRef, client: CivitaiClient, options: GetOptions,
 
 
 def get_hf(ref: HfRef, base: str, options: GetOptions, cache: HashCache) -> Installed:
-    found = hf.lookup(base, ref, options.hf_token)
+    found = hf.lookup(base, ref, options.hf_token, var=options.hf_endpoint_var)
     wanted = wanted_plain(ref.path.rsplit("/", 1)[-1], options, found.sha256, found.size)
     return install(wanted, lambda: hf.source(found, options.hf_token), options, cache)
 
