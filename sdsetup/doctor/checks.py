@@ -29,6 +29,7 @@ from sdsetup.home import Home
 from sdsetup.i18n import t
 from sdsetup.doctor.logdiag import Finding, diagnose
 from sdsetup.mirrors.checks import MirrorCheck
+from sdsetup.mirrors.choice import retry_hint
 from sdsetup.mirrors.config import Mirror, PIP_CONFIG
 from sdsetup.install.torch_backend import Message, VariantChoice
 from sdsetup.models.civitai import DEFAULT_BASE as CIVITAI_DEFAULT
@@ -227,7 +228,7 @@ def check_mirrors(d: DoctorInput) -> Iterable[Check]:
                        **endpoint_words(mirror, d.choice.variant)))
     for host, why in m.unreachable:
         yield Check(f"mirrors.reach.{host}", FAIL, _m("check.mirror_unreachable", host=host, error=why),
-                    Message("install.hint_probe", {}))
+                    Message(retry_hint(mirror.name for mirror in m.chain), {}))
 
 
 def _expected_device_works(env: EnvReport, device: str) -> bool:

@@ -43,11 +43,11 @@ def test_mirror_facts_become_checks():
                              {"file": "/u/mirrors.toml", "line": 4, "where": "mirrors.lab.torch",
                               "problem": "not a URL"}, "install.hint_mirrors_file")
     miss = MirrorCheck("mirrors.miss.lab", False, "install.check_lazy_miss",
-                       {"mirror": "lab", "count": 2, "host": "origin.example"}, "install.hint_probe")
+                       {"mirror": "lab", "count": 2, "host": "origin.example"}, "install.hint_other_mirror")
     got = mirror_statuses(MirrorFacts("lab", (config_bad, miss)))
     assert got["mirrors.config"] == (FAIL, "/u/mirrors.toml, line 4, mirrors.lab.torch: not a URL",
                                      "fix line 4 of /u/mirrors.toml, then check it with: sdsetup mirrors")
-    assert got["mirrors.miss.lab"][0] == WARN and got["mirrors.miss.lab"][2] == "sdsetup mirrors --probe"
+    assert got["mirrors.miss.lab"][0] == WARN and got["mirrors.miss.lab"][2].startswith("sdsetup install --mirror auto")
     unknown = mirror_statuses(MirrorFacts("nope", (), problem=Message("install.unknown_mirror", {
         "name": "nope", "known": "default, lab"}), hint=Message("install.hint_list_mirrors", {})))
     assert unknown["mirrors.chosen"][0] == FAIL and "nope" in unknown["mirrors.chosen"][1]

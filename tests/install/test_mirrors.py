@@ -237,7 +237,7 @@ def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
     record_miss(home, "sjtu", "origin.example.org")
     record_miss(home, "sjtu", "origin.example.org")
     miss = [c for c in mirror_checks(home, environ={}) if not c.ok]
-    assert [(c.id, c.params["count"], c.hint) for c in miss] == [("mirrors.miss.sjtu", 2, "install.hint_probe")]
+    assert [(c.id, c.params["count"], c.hint) for c in miss] == [("mirrors.miss.sjtu", 2, "install.hint_other_mirror")]
     # a hand-edited file of the wrong shape is neither trusted nor fatal
     for junk in ('{"sjtu": 3, "nju": {"count": "x", "host": 1}}', '[1, 2]', '{"sjtu": {}}'):
         (tmp_path / "mirror-misses.json").write_text(junk, encoding="utf-8")
