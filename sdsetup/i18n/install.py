@@ -151,7 +151,8 @@ EN: dict[str, str] = {
     "install.opt_lock": "lockfile to use instead of the bundled one for this Python and platform; "
     "a torch.toml beside it, if any, pins torch",
     "install.opt_installer": "what installs the downloaded wheels: uv when present, else pip",
-    "install.opt_dry_run": "only print the plan: every file, its size and where it comes from",
+    "install.opt_dry_run": "only print the plan: every file, its size, its sha256 and where it "
+    "comes from",
     "install.cmd_up": "install when needed, then start the web UI",
     "install.desc_up": "One command from nothing to a running UI: the same as `sdsetup install` "
     "(a no-op when the env is current), then `sdsetup run`.",
@@ -306,7 +307,7 @@ ZH: dict[str, str] = {
     "install.opt_lock": "使用此锁定文件，而不是为当前 Python 和平台内置的锁定文件；"
     "若同目录下有 torch.toml，则由它固定 torch",
     "install.opt_installer": "用什么安装下载好的轮子：有 uv 时用 uv，否则用 pip",
-    "install.opt_dry_run": "只打印计划：每个文件、大小及其来源",
+    "install.opt_dry_run": "只打印计划：每个文件、大小、sha256 及其来源",
     "install.cmd_up": "需要时先安装，然后启动网页界面",
     "install.desc_up": "一条命令从零到运行界面：等同于 `sdsetup install`（环境已是最新时不做任何事），"
     "然后执行 `sdsetup run`。",
