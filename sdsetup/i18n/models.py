@@ -61,8 +61,9 @@ EN: dict[str, str] = {
                                "short hash when it is known.",
     "models.verify_help": "re-hash every model and compare with its recorded SHA-256",
     "models.verify_description": "Check every model file: its format, and its SHA-256 against the "
-                                 "one recorded in <name>.civitai.json. Hashes are cached by size "
-                                 "and modification time; --rehash reads every file again.",
+                                 "one recorded beside it (<name>.civitai.json, or <name>.sha256 for "
+                                 "a Hugging Face file). Hashes are cached by size and modification "
+                                 "time; --rehash reads every file again.",
     "models.opt_rehash": "ignore cached hashes and read every file again",
     # results
     "models.installed": "placed {path}\n  {type}, {family}, {size}, SHA-256 checked, AutoV2 {autov2}",
@@ -244,8 +245,8 @@ ZH: dict[str, str] = {
     "models.list_description": "列出 models 目录和 embeddings/ 下的模型文件，架构从各文件的文件头"
                                "读出，已知时显示 AutoV2 短哈希。",
     "models.verify_help": "重新计算所有模型的哈希，并与记录的 SHA-256 比对",
-    "models.verify_description": "检查每个模型文件：文件格式，以及 SHA-256 是否与 <名称>.civitai.json "
-                                 "中记录的一致。哈希按文件大小和修改时间缓存；--rehash 会重新读取"
+    "models.verify_description": "检查每个模型文件：文件格式，以及 SHA-256 是否与旁边记录的一致"
+                                 "（<名称>.civitai.json，Hugging Face 文件则为 <名称>.sha256）。哈希按文件大小和修改时间缓存；--rehash 会重新读取"
                                  "所有文件。",
     "models.opt_rehash": "忽略缓存的哈希，重新读取所有文件",
     "models.installed": "已放置 {path}\n  {type}，{family}，{size}，SHA-256 已校验，AutoV2 {autov2}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -186,3 +187,23 @@ def test_a_failing_hub_endpoint_points_to_the_other_one(run_cli, civitai_env):
     via_env = run_cli("models", "get", "hf:o/r/v.safetensors", "--mirror", "tuna",
                       env={**env, "HF_ENDPOINT": "https://hf-mirror.com"})
     assert "hint: set HF_ENDPOINT=https://huggingface.co" in via_env.stderr, via_env.stderr
+
+
+def test_a_hub_file_checked_at_download_stays_verified(civitai, hub, civitai_env, run_cli,
+                                                       sdsetup_home):
+    """The Hub published the file's SHA-256 and the download matched it: that hash is recorded
+    beside the file (sha256sum format), so verify checks against it and list says ok, as get did."""
+    vae = kit.safetensors_bytes(kit.SD_VAE, dtype="U8")
+    hub.add("o/r", "v.safetensors", vae)
+    env = {**civitai_env, "HF_ENDPOINT": hub.base}
+    got = run_cli("models", "get", "hf:o/r/v.safetensors", env=env)
+    assert got.returncode == 0 and "SHA-256 checked" in got.stdout, got.stdout + got.stderr
+    record = sdsetup_home / "models" / "VAE" / "v.sha256"
+    assert record.read_text(encoding="utf-8") == f"{hashlib.sha256(vae).hexdigest()}  v.safetensors\n"
+    for command in ("verify", "list"):
+        rows = json.loads(run_cli("models", command, "--json").stdout)
+        assert [(r["name"], r["status"]) for r in rows] == [("v.safetensors", "ok")], command
+    model = sdsetup_home / "models" / "VAE" / "v.safetensors"
+    model.write_bytes(vae[:-1] + bytes([vae[-1] ^ 1]))  # same size, other bytes
+    changed = run_cli("models", "verify", "--json")
+    assert changed.returncode == 1 and json.loads(changed.stdout)[0]["status"] == "mismatch"
