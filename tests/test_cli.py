@@ -57,3 +57,10 @@ def test_every_command_has_help(run_cli):
         assert command in listing
         shown = run_cli(command, "-h")
         assert shown.returncode == 0 and shown.stdout.startswith(f"usage: sdsetup {command}")
+
+
+def test_dry_run_help_promises_what_it_prints(run_cli):
+    """README: `--dry-run` shows every file, its size, sha256 and source; so does its help."""
+    for lang in ("en", "zh"):
+        shown = run_cli("--lang", lang, "install", "-h").stdout
+        assert "sha256" in shown.rsplit("--dry-run", 1)[1].split("--json")[0], shown

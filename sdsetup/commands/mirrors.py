@@ -6,9 +6,10 @@ import argparse
 import json
 from urllib.parse import urlsplit
 
+from sdsetup.columns import table
 from sdsetup.i18n import t
 from sdsetup.mirrors.probe import ProbeResult, probe_and_remember
-from sdsetup.mirrors.config import DEFAULT, load_mirrors, Mirror, PACKAGES, select
+from sdsetup.mirrors.config import load_mirrors, Mirror, OFFICIAL_TORCH, PACKAGES, select
 from sdsetup.mirrors.memory import forget_choice, remembered_choice, remembered_since
 from sdsetup.redact import redact_userinfo
 
@@ -26,27 +27,31 @@ def register(subparsers) -> None:
     parser.set_defaults(func=handle)
 
 
-def _roles(mirror: Mirror) -> str:
-    """What each role uses, short: packages / torch layout / models host."""
-    if mirror.from_pip_config:
-        packages = t("install.role_pip_config" if mirror.name == DEFAULT else "install.role_default")
+def role_words(mirror: Mirror, official_torch: str | None) -> tuple[str, str, str]:
+    """Where this mirror takes packages, torch and models from, in words a new user follows."""
+    packages = t("install.from_pip_config" if mirror.from_pip_config else "install.from_own_index")
+    if mirror.torch_layout == PACKAGES:
+        torch = t("install.torch_with_packages")
+    elif mirror.torch == official_torch:
+        torch = t("install.torch_official")
     else:
-        packages = t("install.role_own")
-    torch = t("install.role_in_packages") if mirror.torch_layout == PACKAGES else mirror.torch_layout
-    models = urlsplit(mirror.huggingface).hostname if mirror.huggingface else "-"
-    return f"{packages} / {torch} / {models}"
+        torch = t(f"install.torch_{mirror.torch_layout}")
+    models = (urlsplit(mirror.huggingface).hostname or mirror.huggingface) if mirror.huggingface \
+        else "huggingface.co"
+    return packages, torch, models
 
 
 def _measured(results: list[ProbeResult], name: str) -> str:
     parts = []
     for r in (r for r in results if r.mirror == name):
+        role = t(f"install.role_{r.role}")
         if not r.ok:
-            parts.append(f"{r.role} {t('install.probe_failed')}")
+            parts.append(f"{role} {t('install.probe_failed')}")
         elif r.miss:
-            parts.append(f"{r.role} {t('install.probe_miss', host=r.final_host)}")
+            parts.append(f"{role} {t('install.probe_miss', host=r.final_host)}")
         else:
             speed = f" {r.speed_bps / 1e6:.1f} MB/s" if r.speed_bps else ""
-            parts.append(f"{r.role} {r.latency_s * 1000:.0f} ms{speed}")
+            parts.append(f"{role} {r.latency_s * 1000:.0f} ms{speed}")
     return ", ".join(parts)
 
 
@@ -74,11 +79,16 @@ def handle(args: argparse.Namespace, ctx) -> int:
             "probe": [r.to_json() for r in results], "auto": choice,
         }, indent=2, ensure_ascii=False))
         return 0
-    show(f"{t('install.col_name'):<10} {t('install.col_roles'):<36} {t('install.col_description')}")
-    for m in chosen:
-        line = f"{m.name:<10} {_roles(m):<36} {m.display_name(ctx.lang)}"
+    official = known[OFFICIAL_TORCH].torch if OFFICIAL_TORCH in known else None
+    header = (t("install.col_name"), t("install.col_packages"), t("install.col_torch"),
+              t("install.col_models"), t("install.col_description"))
+    lines = table([header] + [(m.name, *role_words(m, official), m.display_name(ctx.lang))
+                              for m in chosen])
+    show(lines[0])
+    indent = " " * (max(len(m.name) for m in chosen) + 2) if chosen else ""
+    for m, line in zip(chosen, lines[1:]):
         measured = _measured(results, m.name)
-        show(line + (f"\n{'':<10} {measured}" if measured else ""))
+        show(line + (f"\n{indent}{measured}" if measured else ""))
     if choice:
         show(t("install.probe_chosen" if args.probe else "install.remembered", **choice,
                since=remembered_since(ctx.home)))

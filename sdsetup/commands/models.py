@@ -6,11 +6,11 @@ import argparse
 import json
 import os
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 from sdsetup.cli import render_warning
+from sdsetup.columns import table
 from sdsetup.errors import SdsetupError, UsageError
 from sdsetup.i18n import t
 from sdsetup.units import human_size
@@ -19,7 +19,8 @@ from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
 from sdsetup.models.hashcache import CACHE_NAME, HashCache
-from sdsetup.models.hf import DEFAULT_ENDPOINT, endpoint
+from sdsetup.models.arch import Architecture
+from sdsetup.models.hf import DEFAULT_ENDPOINT, endpoint, endpoint_var
 from sdsetup.models.library import (
     BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files, shown_path,
 )
@@ -108,10 +109,9 @@ def _report_installed(done: Installed, as_json: bool) -> None:
     if as_json:
         print(json.dumps(done.as_json(), ensure_ascii=False))
         return
-    family = done.arch.family if done.arch else "-"
     key = "models.already_installed" if done.already else (
         "models.installed" if done.verified else "models.installed_unverified")
-    print(t(key, path=str(done.path), type=done.type, family=family,
+    print(t(key, path=str(done.path), type=_type_words(done.type), family=_family_words(done.arch),
             size=human_size(done.size), autov2=done.sha256[:10].upper()))
     for path in done.sidecars:
         print(t("models.sidecar_written", path=str(path)))
@@ -132,6 +132,7 @@ def _get_options(args: argparse.Namespace, ctx) -> GetOptions:
         raise UsageError("models.bad_connections", hint="models.hint_connections",
                          value=args.connections)
     return GetOptions(layout=_layout(ctx, args), hf_token=os.environ.get("HF_TOKEN") or None,
+                      hf_endpoint_var=endpoint_var(os.environ),
                       file=args.file, type=_placement_type(args.type),
                       dest=args.dest.expanduser().absolute() if args.dest else None,
                       name=args.name, allow_pickle=args.allow_pickle,
@@ -166,24 +167,26 @@ def run_get(args: argparse.Namespace, ctx) -> int:
     return 0
 
 
-def _width(text: str) -> int:
-    """Terminal columns: CJK characters take two, so Chinese headers stay aligned."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def _type_words(kind: str) -> str:
+    return t(f"models.type.{kind}")
+
+
+def _family_words(arch: Architecture | None) -> str:
+    """The family as shown to people: sd1, sdxl… (names, not words), "unknown" translated."""
+    if arch is None:
+        return "-"
+    family = t("models.family_unknown") if arch.family == "unknown" else arch.family
+    return family + (" " + t("models.inpainting") if arch.inpainting else "")
 
 
 def _table(entries: list[ModelEntry], layout: Layout) -> None:
     header = (t("models.col_name"), t("models.col_type"), t("models.col_arch"),
               t("models.col_size"), t("models.col_hash"), t("models.col_status"))
-    rows = [header]
-    for entry in entries:
-        arch = entry.arch
-        family = "-" if arch is None else arch.family + (" inpaint" if arch.inpainting else "")
-        rows.append((shown_path(entry.path, layout), entry.type, family, human_size(entry.size), entry.autov2 or "-",
-                     t(f"models.status_{entry.status}")))
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(header) - 1)]
-    for row in rows:
-        cells = (cell + " " * (width - _width(cell)) for cell, width in zip(row, widths))
-        print("  ".join(cells) + "  " + row[-1])
+    rows = [header] + [(shown_path(e.path, layout), _type_words(e.type), _family_words(e.arch),
+                        human_size(e.size), e.autov2 or "-", t(f"models.status_{e.status}"))
+                       for e in entries]
+    for line in table(rows):
+        print(line)
     for entry in entries:
         if entry.problem is not None:
             print(f"  {entry.path.name}: {entry.problem}")

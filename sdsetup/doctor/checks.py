@@ -26,10 +26,14 @@ from sdsetup.facts.envprobe import EnvReport
 from sdsetup.facts.model import MachineFacts
 from sdsetup.facts.system import home_path_issues
 from sdsetup.home import Home
+from sdsetup.i18n import t
 from sdsetup.doctor.logdiag import Finding, diagnose
 from sdsetup.mirrors.checks import MirrorCheck
+from sdsetup.mirrors.choice import retry_hint
 from sdsetup.mirrors.config import Mirror, PIP_CONFIG
 from sdsetup.install.torch_backend import Message, VariantChoice
+from sdsetup.models.civitai import DEFAULT_BASE as CIVITAI_DEFAULT
+from sdsetup.models.hf import DEFAULT_ENDPOINT as HF_DEFAULT
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_FREE_BYTES = 30 * 1024**3  # torch with its CUDA wheels (~5 GB), the env, and a few checkpoints
@@ -196,6 +200,13 @@ def mirror_endpoints(mirror: Mirror, variant: str) -> dict[str, str]:
             "huggingface": mirror.huggingface or "-", "civitai": mirror.civitai or "-"}
 
 
+def endpoint_words(mirror: Mirror, variant: str) -> dict[str, str]:
+    """:func:`mirror_endpoints` for people: what a role falls back to is said, not coded."""
+    return {"packages": " ".join(mirror.pypi) or t("install.from_pip_config"),
+            "torch": mirror.torch_base(variant) or t("install.torch_with_packages"),
+            "huggingface": mirror.huggingface or HF_DEFAULT, "civitai": mirror.civitai or CIVITAI_DEFAULT}
+
+
 def mirror_check_status(found: MirrorCheck) -> str:
     # A broken mirrors.toml stops every download command; a lazy-cache miss only slows them.
     return OK if found.ok else FAIL if found.id == "mirrors.config" else WARN
@@ -214,10 +225,10 @@ def check_mirrors(d: DoctorInput) -> Iterable[Check]:
     for i, mirror in enumerate(m.chain):
         yield Check(f"mirrors.chosen.{i}" if i else "mirrors.chosen", OK,
                     _m("check.mirror_chosen", name=mirror.name,
-                       **mirror_endpoints(mirror, d.choice.variant)))
+                       **endpoint_words(mirror, d.choice.variant)))
     for host, why in m.unreachable:
         yield Check(f"mirrors.reach.{host}", FAIL, _m("check.mirror_unreachable", host=host, error=why),
-                    Message("install.hint_probe", {}))
+                    Message(retry_hint(mirror.name for mirror in m.chain), {}))
 
 
 def _expected_device_works(env: EnvReport, device: str) -> bool:

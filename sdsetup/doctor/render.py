@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from sdsetup.columns import pad, width
 from sdsetup.doctor.checks import FAIL, OK, WARN, Check, DoctorInput, mirror_check_status, mirror_endpoints
 from sdsetup.i18n import t
 
 
-def _width(text: str) -> int:
-    # CJK characters take two terminal columns; aligning on len() would skew the Chinese table.
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
-
-
 def render_text(d: DoctorInput, checks: Sequence[Check]) -> str:
     marks = {status: t(f"doctor.mark.{status}") for status in (OK, WARN, FAIL)}
-    mark_width = max(_width(mark) for mark in marks.values())
+    mark_width = max(width(mark) for mark in marks.values())
     id_width = max((len(check.id) for check in checks), default=0)
     indent = " " * (mark_width + id_width + 4)
     lines = [t("doctor.title", home=d.facts.home)]
     for check in checks:
-        lines.append(f"  {_pad(marks[check.status], mark_width)} {check.id.ljust(id_width)} "
+        lines.append(f"  {pad(marks[check.status], mark_width)} {check.id.ljust(id_width)} "
                      f"{check.message.text()}")
         if check.status != OK and check.fix is not None:
             lines.append(f"{indent}{t('doctor.fix_prefix')} {check.fix.text()}")

@@ -66,8 +66,8 @@ EN: dict[str, str] = {
     "doctor.check.gpu_vram": "{name} has only {memory} MiB of memory; SD 1.5 needs about 4 GB "
     "without offloading",
     "doctor.check.driver": "NVIDIA driver {driver}, supports CUDA up to {cuda} (from {source})",
-    "doctor.check.mirror_chosen": "mirror {name}: packages {packages}; torch {torch}; "
-    "models {huggingface} (Hugging Face), {civitai} (Civitai)",
+    "doctor.check.mirror_chosen": "mirror {name}: packages from {packages}; torch from {torch}; "
+    "models from {huggingface} (Hugging Face) and {civitai} (Civitai)",
     "doctor.check.mirror_unreachable": "the chosen source {host} cannot be reached ({error})",
     "doctor.check.variant": "torch build {variant}, torch {version}, device {device}",
     "doctor.check.variant_none": "no torch build fits this machine (planned: {variant})",
@@ -203,8 +203,8 @@ ZH: dict[str, str] = {
     "doctor.check.gpu": "{name}，{memory}{detail}",
     "doctor.check.gpu_vram": "{name} 只有 {memory} MiB 显存；不开启显存卸载时 SD 1.5 需要约 4 GB",
     "doctor.check.driver": "NVIDIA 驱动 {driver}，最高支持 CUDA {cuda}（来自 {source}）",
-    "doctor.check.mirror_chosen": "镜像 {name}：软件包 {packages}；torch {torch}；"
-    "模型 {huggingface}（Hugging Face），{civitai}（Civitai）",
+    "doctor.check.mirror_chosen": "镜像 {name}：软件包来自 {packages}；torch 来自 {torch}；"
+    "模型来自 {huggingface}（Hugging Face）和 {civitai}（Civitai）",
     "doctor.check.mirror_unreachable": "选定的源 {host} 无法连接（{error}）",
     "doctor.check.variant": "torch 版本类型 {variant}，torch {version}，设备 {device}",
     "doctor.check.variant_none": "没有适合本机的 torch 版本（原计划：{variant}）",
@@ -285,7 +285,8 @@ _LOG_EN: dict[str, tuple[str, str]] = {
     "T7": ("Windows could not load {dll}: the Visual C++ runtime is missing",
            "install the Microsoft Visual C++ Redistributable (x64), then retry"),
     "P1": ("pip found no {req} wheel for this Python: the pinned torch does not support it",
-           "sdsetup doctor (shows the Python range of each torch release)"),
+           "sdsetup install --python /path/to/python3.11 (sdsetup builds its own env from a "
+           "Python that torch publishes wheels for)"),
     "P1B": ("the UI warns that this Python version is not the one it was tested with",
             "sdsetup install (it builds its env with a supported Python)"),
     "P2": ("this Python is 32-bit; torch has no 32-bit wheels",
@@ -310,7 +311,8 @@ _LOG_EN: dict[str, tuple[str, str]] = {
     "N9": ("the system proxy is set as https://… which pip cannot use",
            "set HTTPS_PROXY=http://127.0.0.1:7890 (http:// scheme), or turn the system proxy off"),
     "N10": ("a proxy is configured but nothing listens there (the proxy app was closed)",
-            "sdsetup doctor (it names the dead proxy variable)"),
+            "start the proxy app again, or clear the proxy variables: unset HTTP_PROXY HTTPS_PROXY "
+            "ALL_PROXY (Windows: set HTTPS_PROXY=)"),
     "N11": ("a socks5:// proxy is set but socks support is not installed",
             "pip install \"httpx[socks]\""),
     "N12": ("a Hugging Face Xet transfer failed (Xet ignores HF_ENDPOINT)",
@@ -324,7 +326,9 @@ _LOG_EN: dict[str, tuple[str, str]] = {
     "G3": ("a git transfer was cut off mid-way", "retry; if it repeats: git config --global "
            "http.postBuffer 524288000"),
     "H1": ("the tokenizer {repo} could not be fetched from Hugging Face",
-           "set HF_ENDPOINT=https://hf-mirror.com, or use: sdsetup run (bundled configs)"),
+           "sdsetup run (its bundled configs need nothing from the Hub); to keep this UI, set "
+           "HF_ENDPOINT to an endpoint that answers here: https://hf-mirror.com, or "
+           "https://huggingface.co when the mirror is the one failing"),
     "H2": ("a model needed files from the Hub while offline (no local config)",
            "sdsetup run (it loads single-file checkpoints with bundled configs)"),
     "H5": ("LoRA loading needs the peft package", "pip install peft"),
@@ -355,7 +359,8 @@ _LOG_ZH: dict[str, tuple[str, str]] = {
     "T7": ("Windows 无法加载 {dll}：缺少 Visual C++ 运行库",
            "安装 Microsoft Visual C++ Redistributable（x64）后重试"),
     "P1": ("pip 找不到适用于当前 Python 的 {req} 安装包：固定的 torch 版本不支持这个 Python",
-           "sdsetup doctor（会列出各 torch 版本支持的 Python 范围）"),
+           "sdsetup install --python /path/to/python3.11（sdsetup 会用 torch 提供安装包的 Python "
+           "创建自己的环境）"),
     "P1B": ("界面提示当前 Python 版本不是它测试过的版本",
             "sdsetup install（它会用受支持的 Python 创建环境）"),
     "P2": ("这个 Python 是 32 位的；torch 没有 32 位安装包", "从 python.org 安装 64 位 Python"),
@@ -376,7 +381,8 @@ _LOG_ZH: dict[str, tuple[str, str]] = {
     "N9": ("系统代理被设置为 https://…，pip 无法使用",
            "设置 HTTPS_PROXY=http://127.0.0.1:7890（使用 http:// 开头），或关闭系统代理"),
     "N10": ("配置了代理，但该地址没有程序在监听（代理软件已关闭）",
-            "sdsetup doctor（它会指出失效的代理变量）"),
+            "重新打开代理软件，或清除代理变量：unset HTTP_PROXY HTTPS_PROXY ALL_PROXY"
+            "（Windows：set HTTPS_PROXY=）"),
     "N11": ("设置了 socks5:// 代理，但没有安装 socks 支持", "pip install \"httpx[socks]\""),
     "N12": ("Hugging Face Xet 传输失败（Xet 不遵循 HF_ENDPOINT）", "设置 HF_HUB_DISABLE_XET=1 后重试"),
     "N13": ("Hugging Face 下载的文件不完整", "sdsetup models get hf:<repo>/<file>（带校验、可续传）"),
@@ -385,7 +391,9 @@ _LOG_ZH: dict[str, tuple[str, str]] = {
     "G2": ("当前网络无法访问 GitHub", "使用 GitHub 镜像/代理，或使用：sdsetup run（无需 git）"),
     "G3": ("git 传输中途被切断", "重试；如果反复出现：git config --global http.postBuffer 524288000"),
     "H1": ("无法从 Hugging Face 获取分词器 {repo}",
-           "设置 HF_ENDPOINT=https://hf-mirror.com，或使用：sdsetup run（自带配置文件）"),
+           "sdsetup run（自带配置文件，无需访问 Hub）；若继续使用当前界面，请把 HF_ENDPOINT "
+           "设为本机能访问的地址：https://hf-mirror.com；如果失败的正是该镜像，则设为 "
+           "https://huggingface.co"),
     "H2": ("离线状态下模型需要从 Hub 获取文件（本地没有配置文件）",
            "sdsetup run（它用自带的配置加载单文件模型）"),
     "H5": ("加载 LoRA 需要 peft 包", "pip install peft"),

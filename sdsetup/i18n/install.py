@@ -38,12 +38,20 @@ EN: dict[str, str] = {
     "install.opt_json": "print JSON instead of a table",
     "install.opt_variant_probe": "torch variant whose wheel the probe reads (default: cpu)",
     "install.col_name": "name",
-    "install.col_roles": "packages / torch / models",
+    "install.col_packages": "packages from",
+    "install.col_torch": "torch from",
+    "install.col_models": "models from",
     "install.col_description": "mirror",
-    "install.role_own": "own index",
-    "install.role_pip_config": "pip config",
-    "install.role_default": "as default",
-    "install.role_in_packages": "with packages",
+    "install.from_pip_config": "the sources pip is set up with",
+    "install.from_own_index": "its own package index",
+    "install.torch_with_packages": "the same sources as packages",
+    "install.torch_official": "the official PyTorch index",
+    "install.torch_index": "its own PyTorch index",
+    "install.torch_flat": "its own folder of PyTorch files",
+    "install.torch_lazy": "fetched on demand (may be slow at first)",
+    "install.role_packages": "packages",
+    "install.role_torch": "torch",
+    "install.role_models": "models",
     "install.probe_failed": "unreachable",
     "install.probe_miss": "bounced to {host}",
     "install.probe_chosen": "chosen: packages from {packages}, torch from {torch}, models from {models}; "
@@ -60,7 +68,10 @@ EN: dict[str, str] = {
     "understands",
     "install.index_unparsable": "cannot parse the package listing at {url}: {detail}",
     "install.index_unreachable": "cannot read the package listing at {url}: {detail}",
-    "install.hint_other_mirror": "sdsetup mirrors --probe",
+    "install.hint_other_mirror": "sdsetup install --mirror auto   (each kind of file from the "
+    "mirror measured fastest; it measures first when nothing is remembered)",
+    "install.hint_mirror_default": "sdsetup install --mirror default   (the sources pip is set up "
+    "with; or measure the mirrors again: sdsetup mirrors --probe)",
     "install.lock_malformed": "{file}, line {line}: not a pinned, hashed requirement: {detail}",
     "install.lock_unreadable": "cannot read the lockfile {file}: {detail}",
     "install.hint_lock": "check the path given to --lock (or leave --lock out to use the bundled "
@@ -140,7 +151,8 @@ EN: dict[str, str] = {
     "install.opt_lock": "lockfile to use instead of the bundled one for this Python and platform; "
     "a torch.toml beside it, if any, pins torch",
     "install.opt_installer": "what installs the downloaded wheels: uv when present, else pip",
-    "install.opt_dry_run": "only print the plan: every file, its size and where it comes from",
+    "install.opt_dry_run": "only print the plan: every file, its size, its sha256 and where it "
+    "comes from",
     "install.cmd_up": "install when needed, then start the web UI",
     "install.desc_up": "One command from nothing to a running UI: the same as `sdsetup install` "
     "(a no-op when the env is current), then `sdsetup run`.",
@@ -198,12 +210,20 @@ ZH: dict[str, str] = {
     "install.opt_json": "以 JSON 格式输出，而不是表格",
     "install.opt_variant_probe": "测速时读取哪个 torch 变体的轮子（默认：cpu）",
     "install.col_name": "名称",
-    "install.col_roles": "软件包 / torch / 模型",
+    "install.col_packages": "软件包来源",
+    "install.col_torch": "torch 来源",
+    "install.col_models": "模型来源",
     "install.col_description": "镜像",
-    "install.role_own": "自有索引",
-    "install.role_pip_config": "pip 配置",
-    "install.role_default": "同 default",
-    "install.role_in_packages": "随软件包",
+    "install.from_pip_config": "本机 pip 设置的源",
+    "install.from_own_index": "该镜像自己的软件包索引",
+    "install.torch_with_packages": "与软件包相同的源",
+    "install.torch_official": "PyTorch 官方源",
+    "install.torch_index": "该镜像自己的 PyTorch 索引",
+    "install.torch_flat": "该镜像自己的 PyTorch 文件目录",
+    "install.torch_lazy": "按需从官方拉取（首次可能较慢）",
+    "install.role_packages": "软件包",
+    "install.role_torch": "torch",
+    "install.role_models": "模型",
     "install.probe_failed": "无法连接",
     "install.probe_miss": "被重定向到 {host}",
     "install.probe_chosen": "已选择：软件包用 {packages}，torch 用 {torch}，模型用 {models}；"
@@ -217,7 +237,10 @@ ZH: dict[str, str] = {
     "install.index_api_version": "{url} 使用的 simple API 版本为 {version}，比 sdsetup 支持的更新",
     "install.index_unparsable": "无法解析 {url} 上的软件包列表：{detail}",
     "install.index_unreachable": "无法读取 {url} 上的软件包列表：{detail}",
-    "install.hint_other_mirror": "sdsetup mirrors --probe",
+    "install.hint_other_mirror": "sdsetup install --mirror auto   (each kind of file from the "
+    "mirror measured fastest; it measures first when nothing is remembered)",
+    "install.hint_mirror_default": "sdsetup install --mirror default   (the sources pip is set up "
+    "with; or measure the mirrors again: sdsetup mirrors --probe)",
     "install.lock_malformed": "{file}，第 {line} 行：不是固定版本并带哈希的依赖：{detail}",
     "install.lock_unreadable": "无法读取锁定文件 {file}：{detail}",
     "install.hint_lock": "检查 --lock 给出的路径（或去掉 --lock，使用自带的锁定文件）；"
@@ -284,7 +307,7 @@ ZH: dict[str, str] = {
     "install.opt_lock": "使用此锁定文件，而不是为当前 Python 和平台内置的锁定文件；"
     "若同目录下有 torch.toml，则由它固定 torch",
     "install.opt_installer": "用什么安装下载好的轮子：有 uv 时用 uv，否则用 pip",
-    "install.opt_dry_run": "只打印计划：每个文件、大小及其来源",
+    "install.opt_dry_run": "只打印计划：每个文件、大小、sha256 及其来源",
     "install.cmd_up": "需要时先安装，然后启动网页界面",
     "install.desc_up": "一条命令从零到运行界面：等同于 `sdsetup install`（环境已是最新时不做任何事），"
     "然后执行 `sdsetup run`。",

@@ -61,8 +61,9 @@ EN: dict[str, str] = {
                                "short hash when it is known.",
     "models.verify_help": "re-hash every model and compare with its recorded SHA-256",
     "models.verify_description": "Check every model file: its format, and its SHA-256 against the "
-                                 "one recorded in <name>.civitai.json. Hashes are cached by size "
-                                 "and modification time; --rehash reads every file again.",
+                                 "one recorded beside it (<name>.civitai.json, or <name>.sha256 for "
+                                 "a Hugging Face file). Hashes are cached by size and modification "
+                                 "time; --rehash reads every file again.",
     "models.opt_rehash": "ignore cached hashes and read every file again",
     # results
     "models.installed": "placed {path}\n  {type}, {family}, {size}, SHA-256 checked, AutoV2 {autov2}",
@@ -93,7 +94,24 @@ EN: dict[str, str] = {
     "models.status_ok": "ok",
     "models.status_broken": "BROKEN",
     "models.status_mismatch": "HASH MISMATCH",
-    "models.status_unverified": "not verified",
+    "models.status_unchecked": "not checked yet",
+    "models.status_unverified": "no hash to check against",
+    "models.family_unknown": "unknown",
+    "models.inpainting": "inpaint",
+    # model types (the folders of sdsetup.models.placement.FOLDERS)
+    "models.type.checkpoint": "checkpoint",
+    "models.type.lora": "lora",
+    "models.type.embedding": "embedding",
+    "models.type.hypernetwork": "hypernetwork",
+    "models.type.vae": "vae",
+    "models.type.controlnet": "controlnet",
+    "models.type.upscaler": "upscaler",
+    "models.type.motionmodule": "motion module",
+    "models.type.detection": "detection model",
+    "models.type.aestheticgradient": "aesthetic gradient",
+    "models.type.wildcards": "wildcards",
+    "models.type.textencoder": "text encoder",
+    "models.type.other": "other",
     "models.none_found": "no model files under {path}",
     "models.list_unhashed": "{count} file(s) not hashed yet; run: sdsetup models verify",
     "models.verify_summary": "{total} file(s) checked, {bad} broken or changed",
@@ -164,8 +182,12 @@ EN: dict[str, str] = {
     "another mirror with --mirror",
     "models.bad_url_reference": "not a usable download URL: {reference} ({reason})",
     "models.hf_unreachable": "cannot reach the Hugging Face endpoint {host} ({detail})",
-    "models.hint_hf_mirror": "sdsetup models get <reference> --mirror tuna   (uses hf-mirror.com),"
-                             " or set HF_ENDPOINT",
+    "models.hint_hf_mirror": "sdsetup models get <reference> --mirror tuna   (through hf-mirror.com)",
+    "models.hint_hf_official": "sdsetup models get <reference> --mirror default   (straight from "
+                               "huggingface.co, without hf-mirror.com)",
+    "models.hint_hf_env_mirror": "set {var}=https://hf-mirror.com, then run the same command again",
+    "models.hint_hf_env_official": "set {var}=https://huggingface.co (the official hub, without "
+                                   "hf-mirror.com), then run the same command again",
     "models.hf_gated": "{what} needs a Hugging Face login (gated or private repository)",
     "models.hint_hf_token": "accept the licence on the repository page, create a token at "
                             "https://huggingface.co/settings/tokens, then set HF_TOKEN=<token>",
@@ -223,8 +245,8 @@ ZH: dict[str, str] = {
     "models.list_description": "列出 models 目录和 embeddings/ 下的模型文件，架构从各文件的文件头"
                                "读出，已知时显示 AutoV2 短哈希。",
     "models.verify_help": "重新计算所有模型的哈希，并与记录的 SHA-256 比对",
-    "models.verify_description": "检查每个模型文件：文件格式，以及 SHA-256 是否与 <名称>.civitai.json "
-                                 "中记录的一致。哈希按文件大小和修改时间缓存；--rehash 会重新读取"
+    "models.verify_description": "检查每个模型文件：文件格式，以及 SHA-256 是否与旁边记录的一致"
+                                 "（<名称>.civitai.json，Hugging Face 文件则为 <名称>.sha256）。哈希按文件大小和修改时间缓存；--rehash 会重新读取"
                                  "所有文件。",
     "models.opt_rehash": "忽略缓存的哈希，重新读取所有文件",
     "models.installed": "已放置 {path}\n  {type}，{family}，{size}，SHA-256 已校验，AutoV2 {autov2}",
@@ -252,7 +274,23 @@ ZH: dict[str, str] = {
     "models.status_ok": "正常",
     "models.status_broken": "已损坏",
     "models.status_mismatch": "哈希不符",
-    "models.status_unverified": "未校验",
+    "models.status_unchecked": "尚未校验",
+    "models.status_unverified": "没有可比对的哈希",
+    "models.family_unknown": "未知",
+    "models.inpainting": "局部重绘",
+    "models.type.checkpoint": "大模型",
+    "models.type.lora": "LoRA",
+    "models.type.embedding": "嵌入",
+    "models.type.hypernetwork": "超网络",
+    "models.type.vae": "VAE",
+    "models.type.controlnet": "ControlNet",
+    "models.type.upscaler": "放大模型",
+    "models.type.motionmodule": "动作模块",
+    "models.type.detection": "检测模型",
+    "models.type.aestheticgradient": "美学梯度",
+    "models.type.wildcards": "通配符",
+    "models.type.textencoder": "文本编码器",
+    "models.type.other": "其他",
     "models.none_found": "{path} 下没有模型文件",
     "models.list_unhashed": "有 {count} 个文件尚未计算哈希；请运行：sdsetup models verify",
     "models.verify_summary": "共检查 {total} 个文件，{bad} 个已损坏或被改动",
@@ -314,8 +352,12 @@ ZH: dict[str, str] = {
     "models.hint_endpoint": "请改正该地址（或取消该环境变量），或用 --mirror 换一个镜像",
     "models.bad_url_reference": "不是可用的下载地址：{reference}（{reason}）",
     "models.hf_unreachable": "无法连接 Hugging Face 地址 {host}（{detail}）",
-    "models.hint_hf_mirror": "sdsetup models get <引用> --mirror tuna   （使用 hf-mirror.com），"
-                             "或设置 HF_ENDPOINT",
+    "models.hint_hf_mirror": "sdsetup models get <引用> --mirror tuna   （经由 hf-mirror.com）",
+    "models.hint_hf_official": "sdsetup models get <引用> --mirror default   （直接从 huggingface.co "
+                               "下载，不经过 hf-mirror.com）",
+    "models.hint_hf_env_mirror": "设置 {var}=https://hf-mirror.com，然后重新运行同一命令",
+    "models.hint_hf_env_official": "设置 {var}=https://huggingface.co（官方站点，不经过 "
+                                   "hf-mirror.com），然后重新运行同一命令",
     "models.hf_gated": "{what} 需要登录 Hugging Face（受限或私有仓库）",
     "models.hint_hf_token": "先在仓库页面同意许可协议，在 https://huggingface.co/settings/tokens "
                             "创建令牌，然后设置 HF_TOKEN=<令牌>",

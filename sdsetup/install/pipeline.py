@@ -47,7 +47,7 @@ from sdsetup.i18n import t
 from sdsetup.install.index import IndexReader
 from sdsetup.install.index_pages import local_path
 from sdsetup.install.lockfile import Pin, TorchPin
-from sdsetup.mirrors.choice import mirror_chain
+from sdsetup.mirrors.choice import mirror_chain, retry_hint
 from sdsetup.mirrors.config import load_mirrors, Mirror, OFFICIAL_TORCH
 from sdsetup.mirrors.memory import record_miss
 from sdsetup.mirrors.pipconfig import package_sources
@@ -236,10 +236,23 @@ def read_listings(prepared: Prepared) -> list[MirrorListing]:
     return listings
 
 
+@contextmanager
+def other_way_on_failure(chain: Sequence[Mirror]) -> Iterator[None]:
+    """A source that failed is raised with ``install.hint_other_mirror`` (try ``auto``); only here
+    is it known whether ``auto`` itself is what failed, which makes the hint the other way."""
+    try:
+        yield
+    except SdsetupError as err:
+        if err.hint == "install.hint_other_mirror":
+            err.hint = retry_hint(m.name for m in chain)
+        raise
+
+
 def make_plan(prepared: Prepared) -> Plan:
     tags = venv.target_tags(prepared.target)
-    return with_sizes(build_plan(prepared.pins, prepared.torch, tags, prepared.target.version_text,
-                                 read_listings(prepared)))
+    with other_way_on_failure(prepared.chain):
+        return with_sizes(build_plan(prepared.pins, prepared.torch, tags,
+                                     prepared.target.version_text, read_listings(prepared)))
 
 
 def _remote_size(client: httpx.Client, f: PlannedFile) -> int | None:
@@ -426,7 +439,8 @@ def install(home: Home, request: Request, say: Callable[[str], None]) -> Outcome
     say(t("install.plan_summary", count=len(plan.files), size=human_size(plan.known_size),
           mirrors=", ".join(m.name for m in prepared.chain)))
     mark = time.monotonic()
-    paths, fetched = fetch_plan(home, plan, request)
+    with other_way_on_failure(prepared.chain):
+        paths, fetched = fetch_plan(home, plan, request)
     timings["download"] = round(time.monotonic() - mark, 2)
     torch_sha, tofu = prepared.torch.sha256, ()
     if torch_sha is None:

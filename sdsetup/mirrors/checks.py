@@ -39,5 +39,5 @@ def mirror_checks(home: Home, environ: Mapping[str, str] | None = None) -> list[
     for name, miss in sorted(read_misses(home).items()):
         checks.append(MirrorCheck(f"mirrors.miss.{name}", False, "install.check_lazy_miss",
                                   {"mirror": name, "count": miss["count"], "host": miss["host"]},
-                                  "install.hint_probe"))
+                                  "install.hint_other_mirror"))
     return checks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sdsetup.home import Home
 from sdsetup.mirrors.config import AUTO, DEFAULT, Mirror, load_mirrors, select
@@ -34,3 +34,13 @@ def mirror_chain(home: Home, requested: str | None, probe_timeout: float = 8.0) 
 def chosen_mirror(home: Home, requested: str | None) -> Mirror:
     """The first mirror of the chain: what the models downloader takes its endpoints from."""
     return mirror_chain(home, requested)[0]
+
+
+def retry_hint(failed: Iterable[str]) -> str:
+    """The hint after a source of the mirrors named ``failed`` let an install down: the other way.
+
+    A remembered probe is used only by ``auto``, so ``sdsetup mirrors --probe`` alone changes
+    nothing for a named mirror or ``default``: those are told to try ``auto`` (which measures first
+    when nothing is remembered); a failing ``auto`` is told to use the sources pip is set up with.
+    """
+    return "install.hint_mirror_default" if AUTO in failed else "install.hint_other_mirror"

@@ -25,7 +25,7 @@ from sdsetup.models.civitai import CivitaiClient, CivitaiVersion, check_download
 from sdsetup.models.errors import ModelError, UnsafeFile
 from sdsetup.models.hashcache import HashCache
 from sdsetup.models.library import (
-    CIVITAI_SIDECAR, PREVIEW_SIDECAR, SDSETUP_KEY, read_civitai_sidecar,
+    CIVITAI_SIDECAR, HASH_SIDECAR, PREVIEW_SIDECAR, SDSETUP_KEY, hash_line, read_civitai_sidecar,
 )
 from sdsetup.models.placement import FOLDERS, Layout, folder, route, sidecar, target_name
 from sdsetup.models.refs import CivitaiRef, HfRef, Reference, UrlRef
@@ -39,6 +39,7 @@ STAGING = ".incoming"  # under models/: same filesystem as the final folders, hi
 class GetOptions:
     layout: Layout
     hf_token: str | None = field(default=None, repr=False)
+    hf_endpoint_var: str | None = None  # the environment variable the HF endpoint came from
     file: str | None = None
     type: str | None = None  # canonical placement type, already checked
     dest: Path | None = None
@@ -167,7 +168,8 @@ def _warnings(wanted: Wanted, kind: str, arch: Architecture | None) -> list[Sdse
 
 def _sidecars(dest: Path, sha256: str, wanted: Wanted, options: GetOptions
               ) -> tuple[list[Path], list[SdsetupError]]:
-    """The version metadata (plus which file and its hash, for ``verify``) and the preview."""
+    """The version metadata (plus which file and its hash, for ``verify``) and the preview; for
+    other sources, the published hash the file matched (``verify`` and ``list`` read it)."""
     written: list[Path] = []
     warnings: list[SdsetupError] = []
     if wanted.metadata is not None:
@@ -175,6 +177,10 @@ def _sidecars(dest: Path, sha256: str, wanted: Wanted, options: GetOptions
         own = {"file_id": wanted.file_id, "sha256": sha256, "published": bool(wanted.sha256)}
         write_json(info, {**wanted.metadata, SDSETUP_KEY: own}, sort_keys=False)
         written.append(info)
+    elif wanted.sha256:
+        record = sidecar(dest, HASH_SIDECAR)
+        record.write_text(hash_line(sha256, dest.name), encoding="utf-8")
+        written.append(record)
     if wanted.preview_url:
         preview = sidecar(dest, PREVIEW_SIDECAR)
         try:
@@ -245,7 +251,7 @@ def get_civitai(ref: CivitaiRef, client: CivitaiClient, options: GetOptions,
 
 
 def get_hf(ref: HfRef, base: str, options: GetOptions, cache: HashCache) -> Installed:
-    found = hf.lookup(base, ref, options.hf_token)
+    found = hf.lookup(base, ref, options.hf_token, var=options.hf_endpoint_var)
     wanted = wanted_plain(ref.path.rsplit("/", 1)[-1], options, found.sha256, found.size)
     return install(wanted, lambda: hf.source(found, options.hf_token), options, cache)
 

@@ -21,6 +21,7 @@ from sdsetup.models.errors import ModelError
 from sdsetup.models.refs import HfRef
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+MIRROR_HOST = "hf-mirror.com"  # what the bundled mirrors' `huggingface` endpoints point at
 _SHA256_LENGTH = 64
 
 
@@ -44,6 +45,25 @@ def endpoint(mirror_hf: str | None, environ: Mapping[str, str], *,
                                 DEFAULT_ENDPOINT, ModelError)
 
 
+def endpoint_var(environ: Mapping[str, str]) -> str | None:
+    """The environment variable the endpoint comes from, when one is set (see :func:`endpoint`)."""
+    return next((name for name in ENDPOINT_ENV_VARS if environ.get(name)), None)
+
+
+def retry_hint(base: str, var: str | None) -> str:
+    """The hint for an endpoint that failed: the other way to the Hub, never the one that failed.
+
+    hf-mirror.com failed: go to huggingface.co itself; anything else failed: go through
+    hf-mirror.com. A base set by an environment variable is changed there, since that variable
+    outranks --mirror.
+    """
+    host = urlsplit(base).hostname or ""
+    to_official = host == MIRROR_HOST or host.endswith("." + MIRROR_HOST)
+    if var is not None:
+        return "models.hint_hf_env_official" if to_official else "models.hint_hf_env_mirror"
+    return "models.hint_hf_official" if to_official else "models.hint_hf_mirror"
+
+
 def resolve_url(base: str, ref: HfRef) -> str:
     return f"{base}/{ref.repo}/resolve/{quote(ref.revision, safe='')}/{quote(ref.path)}"
 
@@ -57,8 +77,12 @@ def facts_from_headers(headers: Mapping[str, str]) -> tuple[str | None, int | No
     return sha, int(size_text) if size_text.isdigit() else None
 
 
-def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0) -> HfFile:
-    """HEAD the resolve URL (no redirect followed) for the file's hash and size."""
+def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0, *,
+           var: str | None = None) -> HfFile:
+    """HEAD the resolve URL (no redirect followed) for the file's hash and size.
+
+    ``var`` names the environment variable ``base`` came from, if any, for the hint.
+    """
     url = resolve_url(base, ref)
     what = f"{ref.repo}/{ref.path}@{ref.revision}"
     try:
@@ -67,7 +91,7 @@ def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0) -> H
     except httpx.InvalidURL as err:  # not an HTTPError: the endpoint or path makes no URL
         raise endpoints.bad_url(url, err, ModelError) from None
     except httpx.HTTPError as err:
-        raise ModelError("models.hf_unreachable", hint="models.hint_hf_mirror",
+        raise ModelError("models.hf_unreachable", hint=retry_hint(base, var), var=var,
                          host=urlsplit(base).netloc, detail=type(err).__name__) from None
     status = response.status_code
     if status in (401, 403):
@@ -75,7 +99,7 @@ def lookup(base: str, ref: HfRef, token: str | None, timeout: float = 30.0) -> H
     if status == 404:
         raise ModelError("models.hf_not_found", hint="models.hint_hf_check", what=what)
     if status >= 400:
-        raise ModelError("models.hf_refused", hint="models.hint_hf_mirror", what=what,
+        raise ModelError("models.hf_refused", hint=retry_hint(base, var), var=var, what=what,
                          status=status)
     sha, size = facts_from_headers(response.headers)
     if size is None and status == 200 and response.headers.get("content-length", "").isdigit():

@@ -1,8 +1,10 @@
 """The models already on disk: find them, describe them (``models list``), re-hash them (``verify``).
 
 A file is *broken* when it is not a well-formed file of its format, *mismatch* when its SHA-256
-differs from the one recorded in its ``<stem>.civitai.json`` sidecar, *ok* when it matches, and
-*unverified* when nothing says what it should hash to.
+differs from the one recorded beside it (in ``<stem>.civitai.json``, or in ``<stem>.sha256`` for a
+download from elsewhere whose hash was published), *ok* when it matches,
+*unchecked* when a hash is recorded but the file has not been hashed yet (``verify`` does that), and
+*unverified* when nothing says what it should hash to (hashing it again cannot change that).
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from sdsetup.models.safety import MODEL_EXTENSIONS, SAFETENSORS, file_format, va
 from sdsetup.safetensors_header import read_header
 
 CIVITAI_SIDECAR = ".civitai.json"
+HASH_SIDECAR = ".sha256"  # `sha256sum` format: the published hash a non-Civitai download matched
 PREVIEW_SIDECAR = ".preview.png"
 SDSETUP_KEY = "_sdsetup"  # what sdsetup adds to the version metadata: which file, which hash
 
-OK, BROKEN, MISMATCH, UNVERIFIED = "ok", "broken", "mismatch", "unverified"
+OK, BROKEN, MISMATCH, UNCHECKED, UNVERIFIED = "ok", "broken", "mismatch", "unchecked", "unverified"
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,26 @@ def read_civitai_sidecar(path: Path) -> Any:
     return read_json(sidecar(path, CIVITAI_SIDECAR))
 
 
+def hash_line(sha256: str, name: str) -> str:
+    """A ``<stem>.sha256`` file's text, as ``sha256sum`` writes it (``sha256sum -c`` checks it)."""
+    return f"{sha256}  {name}\n"
+
+
+def read_hash_sidecar(path: Path) -> str | None:
+    """The hash in ``<stem>.sha256`` beside a model, or None (missing or not a SHA-256)."""
+    try:
+        words = sidecar(path, HASH_SIDECAR).read_text(encoding="utf-8").split()
+    except (OSError, UnicodeDecodeError):
+        return None
+    sha = words[0].lower() if words else ""
+    return sha if len(sha) == 64 and all(c in "0123456789abcdef" for c in sha) else None
+
+
 def _status(sha: str | None, expected: str | None) -> str:
-    if sha is None or expected is None:
+    if expected is None:
         return UNVERIFIED
+    if sha is None:
+        return UNCHECKED
     return OK if sha == expected else MISMATCH
 
 
@@ -100,7 +120,7 @@ def describe(kind: str, path: Path, cache: HashCache, *, hash_now: bool,
              fresh: bool = False) -> ModelEntry:
     """One file's entry; hashes it only when ``hash_now`` (else uses what the cache knows)."""
     size = path.stat().st_size
-    expected = expected_sha256(read_civitai_sidecar(path), path.name)
+    expected = expected_sha256(read_civitai_sidecar(path), path.name) or read_hash_sidecar(path)
     fmt = file_format(path.name)
     arch, problem = None, None
     try:

@@ -12,7 +12,7 @@ import pytest
 from sdsetup.doctor.checks import FAIL, OK, WARN, DoctorInput, MirrorFacts, check_mirrors
 from sdsetup.home import Home
 from sdsetup.mirrors.checks import MirrorCheck
-from sdsetup.mirrors.config import adhoc_mirror
+from sdsetup.mirrors.config import adhoc_mirror, build_mirrors, bundled_mirrors_file, read_tables
 from sdsetup.install.torch_backend import Message, choose_variant
 from tests.support.fileserver import FileServer
 
@@ -43,17 +43,17 @@ def test_mirror_facts_become_checks():
                              {"file": "/u/mirrors.toml", "line": 4, "where": "mirrors.lab.torch",
                               "problem": "not a URL"}, "install.hint_mirrors_file")
     miss = MirrorCheck("mirrors.miss.lab", False, "install.check_lazy_miss",
-                       {"mirror": "lab", "count": 2, "host": "origin.example"}, "install.hint_probe")
+                       {"mirror": "lab", "count": 2, "host": "origin.example"}, "install.hint_other_mirror")
     got = mirror_statuses(MirrorFacts("lab", (config_bad, miss)))
     assert got["mirrors.config"] == (FAIL, "/u/mirrors.toml, line 4, mirrors.lab.torch: not a URL",
                                      "fix line 4 of /u/mirrors.toml, then check it with: sdsetup mirrors")
-    assert got["mirrors.miss.lab"][0] == WARN and got["mirrors.miss.lab"][2] == "sdsetup mirrors --probe"
+    assert got["mirrors.miss.lab"][0] == WARN and got["mirrors.miss.lab"][2].startswith("sdsetup install --mirror auto")
     unknown = mirror_statuses(MirrorFacts("nope", (), problem=Message("install.unknown_mirror", {
         "name": "nope", "known": "default, lab"}), hint=Message("install.hint_list_mirrors", {})))
     assert unknown["mirrors.chosen"][0] == FAIL and "nope" in unknown["mirrors.chosen"][1]
     chain = (adhoc_mirror("http://127.0.0.1:9/simple"),)
     shown = mirror_statuses(MirrorFacts("http://127.0.0.1:9/simple", (), chain))
-    assert shown["mirrors.chosen"][0] == OK and "packages http://127.0.0.1:9/simple" in shown["mirrors.chosen"][1]
+    assert shown["mirrors.chosen"][0] == OK and "packages from http://127.0.0.1:9/simple" in shown["mirrors.chosen"][1]
     assert mirror_statuses(MirrorFacts("default", (), chain * 2)).keys() == {"mirrors.chosen", "mirrors.chosen.1"}
 
 
@@ -101,3 +101,13 @@ def test_auto_uses_the_remembered_choice_and_unknown_names_fail(run_cli, sdsetup
     out = run_cli("doctor", "--mirror", "nope")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "unknown mirror 'nope'" in out.stdout and "fix: sdsetup mirrors" in out.stdout
+
+
+def test_the_chosen_line_says_fallbacks_in_words():
+    """``default`` has no index, torch base or model endpoints of its own: the line says where
+    each comes from instead of internal codes (pip-config, "torch packages", "-")."""
+    default = build_mirrors([read_tables(bundled_mirrors_file())], "mirrors.toml")["default"]
+    line = mirror_statuses(MirrorFacts("default", (), (default,)))["mirrors.chosen"][1]
+    assert line == ("mirror default: packages from the sources pip is set up with; torch from the same "
+                    "sources as packages; models from https://huggingface.co (Hugging Face) and "
+                    "https://civitai.com (Civitai)")

@@ -116,3 +116,22 @@ def test_the_gpu_finding_fixes_with_an_install_not_the_doctor_just_run():
 
     for table in (_LOG_EN, _LOG_ZH):
         assert table["T1"][1].startswith("sdsetup install"), table["T1"]
+
+
+def test_no_log_fix_is_the_doctor_that_just_read_the_log():
+    """A finding of `doctor --log` is fixed by some other command: `sdsetup doctor` again cannot."""
+    from sdsetup.i18n.doctor import _LOG_EN, _LOG_ZH
+
+    for table in (_LOG_EN, _LOG_ZH):
+        again = [rule for rule, (_, fix) in table.items() if fix.startswith("sdsetup doctor")]
+        assert again == [], again
+
+
+def test_the_hub_fix_does_not_only_name_the_mirror():
+    """The log does not say which Hub endpoint failed: the fix must not send everyone to
+    hf-mirror.com, which may be the one that failed."""
+    from sdsetup.i18n.doctor import _LOG_EN, _LOG_ZH
+
+    for table in (_LOG_EN, _LOG_ZH):
+        fix = table["H1"][1]
+        assert fix.startswith("sdsetup run") and "https://huggingface.co" in fix, fix

@@ -237,7 +237,7 @@ def test_doctor_checks_report_config_problems_and_lazy_misses(tmp_path):
     record_miss(home, "sjtu", "origin.example.org")
     record_miss(home, "sjtu", "origin.example.org")
     miss = [c for c in mirror_checks(home, environ={}) if not c.ok]
-    assert [(c.id, c.params["count"], c.hint) for c in miss] == [("mirrors.miss.sjtu", 2, "install.hint_probe")]
+    assert [(c.id, c.params["count"], c.hint) for c in miss] == [("mirrors.miss.sjtu", 2, "install.hint_other_mirror")]
     # a hand-edited file of the wrong shape is neither trusted nor fatal
     for junk in ('{"sjtu": 3, "nju": {"count": "x", "host": 1}}', '[1, 2]', '{"sjtu": {}}'):
         (tmp_path / "mirror-misses.json").write_text(junk, encoding="utf-8")
@@ -276,3 +276,37 @@ def test_binary_mirrors_file_is_an_error_naming_it_not_a_traceback(run_cli, sdse
         shown = result.stdout + result.stderr
         assert "mirrors.toml" in shown and "not UTF-8 text" in shown, shown
     assert run_cli("mirrors").returncode == 1
+
+
+@pytest.mark.parametrize("name, words", [
+    ("default", ("the sources pip is set up with", "the same sources as packages", "huggingface.co")),
+    ("pytorch", ("the sources pip is set up with", "the official PyTorch index", "huggingface.co")),
+    ("sjtu", ("its own package index", "fetched on demand (may be slow at first)", "hf-mirror.com")),
+    ("tuna", ("its own package index", "the official PyTorch index", "hf-mirror.com")),
+    ("aliyun", ("its own package index", "its own folder of PyTorch files", "hf-mirror.com")),
+    ("nju", ("the sources pip is set up with", "its own PyTorch index", "hf-mirror.com")),
+])
+def test_each_role_is_said_in_plain_words(tmp_path, name, words):
+    from sdsetup.commands.mirrors import role_words
+
+    mirrors = load_mirrors(Home(tmp_path), environ={})
+    assert role_words(mirrors[name], mirrors["pytorch"].torch) == words
+
+
+@pytest.mark.parametrize("lang, headers", [
+    ("en", ["name", "packages from", "torch from", "models from", "mirror"]),
+    ("zh", ["名称", "软件包来源", "torch 来源", "模型来源", "镜像"]),
+])
+def test_mirrors_table_has_a_header_per_column_aligned_in_both_languages(run_cli, lang, headers):
+    from sdsetup.columns import width
+
+    done = run_cli("--lang", lang, "mirrors")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [cell.strip() for cell in lines[0].split("  ") if cell.strip()] == headers
+    for jargon in ("pip config", "with packages", "own index", " lazy ", "随软件包", "自有索引"):
+        assert jargon not in done.stdout, jargon
+    sjtu = next(line for line in lines if line.startswith("sjtu "))
+    torch_column = width(lines[0][:lines[0].index(headers[2])])
+    lazy_words = "fetched on demand" if lang == "en" else "按需从官方拉取"
+    assert width(sjtu[:sjtu.index(lazy_words)]) == torch_column, done.stdout

@@ -123,3 +123,42 @@ def test_doctor_fails_a_chosen_source_that_cannot_be_reached(run_cli, sdsetup_ho
     report = json.loads(run_cli("doctor", "--json", "--mirror", "auto", env=env).stdout)
     reach = [c for c in report["checks"] if c["id"].startswith("mirrors.reach.")]
     assert reach and reach[0]["status"] == "fail"
+
+
+@pytest.mark.parametrize("failed, hint", [
+    (["sjtu"], "install.hint_other_mirror"),
+    (["default"], "install.hint_other_mirror"),
+    (["sjtu", "tuna", "pytorch"], "install.hint_other_mirror"),
+    (["http://10.0.0.2:8000/simple"], "install.hint_other_mirror"),
+    (["auto", "pytorch"], "install.hint_mirror_default"),
+    (["sjtu", "auto"], "install.hint_mirror_default"),
+])
+def test_a_failing_source_is_answered_with_the_other_way(failed, hint):
+    from sdsetup.mirrors.choice import retry_hint
+
+    assert retry_hint(failed) == hint
+
+
+def test_install_hints_name_a_command_that_installs_not_a_probe(run_cli, sdsetup_home, tmp_path):
+    """A remembered probe changes only `--mirror auto`: after a named mirror whose index refuses
+    connections the hint is `install --mirror auto`; after `auto` itself failed it is
+    `install --mirror default`. Never `sdsetup mirrors --probe` alone, which installs nothing."""
+    dead = f"http://127.0.0.1:{_refusing_port()}"
+    mirrors = tmp_path / "mirrors.toml"
+    mirrors.write_text(
+        f'[mirrors.lab]\nname_en = "l"\nname_zh = "l"\npypi = "{dead}/simple"\n'
+        f'torch = "{dead}/whl/{{variant}}/"\n'
+        f'[mirrors.pytorch]\ntorch = "{dead}/official/{{variant}}/"\n', encoding="utf-8")
+    env = {"SDSETUP_MIRRORS": str(mirrors)}
+
+    def hint(*args: str) -> str:
+        done = run_cli("install", "--dry-run", "--variant", "cpu", *args, env=env)
+        assert done.returncode == 1 and "cannot read the package listing" in done.stderr, done.stderr
+        return next(line for line in done.stderr.splitlines() if line.startswith("hint:"))
+
+    assert hint("--mirror", "lab").startswith("hint: sdsetup install --mirror auto")
+    (sdsetup_home / "mirror-choice.json").write_text(
+        json.dumps({"packages": "lab", "torch": "lab", "models": "lab"}), encoding="utf-8")
+    assert hint("--mirror", "auto").startswith("hint: sdsetup install --mirror default")
+    zh = run_cli("--lang", "zh", "install", "--dry-run", "--variant", "cpu", "--mirror", "lab", env=env)
+    assert "提示： sdsetup install --mirror auto" in zh.stderr, zh.stderr

@@ -143,3 +143,61 @@ def test_hash_cache_survives_corruption_and_hashes_once(tmp_path: Path):
     again = HashCache(tmp_path / "cache.json", counting)
     assert again.sha256(file) == _sha(LORA)
     assert len(calls) == 1
+
+
+def _status_column(stdout: str, name: str) -> str:
+    line = next(line for line in stdout.splitlines() if name in line)
+    return line.split("  ")[-1].strip()
+
+
+def test_list_after_verify_shows_what_verify_found(run_cli, sdsetup_home):
+    """Real files in the home: one with a recorded hash, one without. Before verify the first is
+    "not checked yet"; after verify, list reads verify's hashes and says "ok". The one without a
+    record never pretends that running verify would change anything."""
+    models = sdsetup_home / "models"
+    _put(models / "Stable-diffusion" / "inpaint.safetensors", CHECKPOINT, _sha(CHECKPOINT))
+    _put(models / "Lora" / "style.safetensors", LORA)
+    before = run_cli("models", "list")
+    assert _status_column(before.stdout, "inpaint.safetensors") == "not checked yet"
+    assert _status_column(before.stdout, "style.safetensors") == "no hash to check against"
+    verified = run_cli("models", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert _status_column(verified.stdout, "inpaint.safetensors") == "ok"
+    after = run_cli("models", "list")
+    assert _status_column(after.stdout, "inpaint.safetensors") == "ok"
+    assert _status_column(after.stdout, "style.safetensors") == "no hash to check against"
+    assert "not verified" not in after.stdout and "not hashed yet" not in after.stdout
+    rows = _by_name(json.loads(run_cli("models", "list", "--json").stdout))
+    assert (rows["inpaint.safetensors"]["status"], rows["style.safetensors"]["status"]) == (
+        "ok", "unverified")
+
+
+def test_chinese_table_is_aligned_and_translated(run_cli, sdsetup_home):
+    """CJK characters take two terminal columns: every column starts at the same screen column,
+    and types, "inpaint" and states are Chinese words."""
+    from sdsetup.columns import width
+
+    models = sdsetup_home / "models"
+    _put(models / "Stable-diffusion" / "inpaint.safetensors", CHECKPOINT, _sha(CHECKPOINT))
+    _put(models / "Lora" / "风格.safetensors", LORA)
+    _put(models / "Lora" / "cut.safetensors", LORA[:-3])
+    result = run_cli("--lang", "zh", "models", "list")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()[:4]
+    assert lines[0].split()[:3] == ["名称", "类型", "架构"]
+    for word in ("大模型", "LoRA", "局部重绘", "尚未校验", "没有可比对的哈希", "已损坏"):
+        assert word in result.stdout, word
+    for english in ("checkpoint", "lora ", "inpaint ", "unknown", "not "):
+        assert english not in "\n".join(lines), english
+
+    def starts(line: str) -> list[int]:
+        # the screen column where each cell begins (cells are separated by two or more spaces)
+        cols, column, gap = [], 0, 2
+        for ch in line:
+            if ch != " " and gap >= 2:
+                cols.append(column)
+            gap = gap + 1 if ch == " " else 0
+            column += width(ch)
+        return cols
+
+    assert len({tuple(starts(line)) for line in lines}) == 1, "\n".join(lines)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from sdsetup.download import partstate
 import tests.models.models_testkit as kit
@@ -140,3 +144,66 @@ def test_endpoints_come_from_the_chosen_mirror(civitai, hub, civitai_env, run_cl
     assert (sdsetup_home / "models" / "VAE" / "v.safetensors").is_file()
     unknown = run_cli("models", "get", "civitai:110@11", "--mirror", "nope", env=env)
     assert unknown.returncode == 1 and "nope" in unknown.stderr
+
+
+@pytest.mark.parametrize("base, var, hint", [
+    ("https://hf-mirror.com", None, "sdsetup models get <reference> --mirror default"),
+    ("https://www.hf-mirror.com", None, "sdsetup models get <reference> --mirror default"),
+    ("https://huggingface.co", None, "sdsetup models get <reference> --mirror tuna"),
+    ("http://10.0.0.2:8080/hf", None, "sdsetup models get <reference> --mirror tuna"),
+    ("https://nothf-mirror.com", None, "sdsetup models get <reference> --mirror tuna"),
+    ("https://hf-mirror.com", "HF_ENDPOINT", "set HF_ENDPOINT=https://huggingface.co"),
+    ("https://huggingface.co", "HF_ENDPOINT", "set HF_ENDPOINT=https://hf-mirror.com"),
+    ("https://hf-mirror.com/", "SDSETUP_HF_ENDPOINT", "set SDSETUP_HF_ENDPOINT=https://huggingface.co"),
+])
+def test_the_hub_hint_never_names_the_endpoint_that_failed(base, var, hint):
+    from sdsetup.i18n import t
+    from sdsetup.models.hf import retry_hint
+
+    assert t(retry_hint(base, var), var=var).startswith(hint)
+
+
+def _refusing_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_a_failing_hub_endpoint_points_to_the_other_one(run_cli, civitai_env):
+    """hf-mirror.com cannot be reached (here: through a proxy that refuses connections, so no
+    byte leaves this machine): the hint is the official hub, not `--mirror tuna` again; the
+    official hub failing points to the mirror; an endpoint from HF_ENDPOINT is changed there."""
+    proxy = {"HTTPS_PROXY": f"http://127.0.0.1:{_refusing_port()}", "HTTP_PROXY": None,
+             "ALL_PROXY": None, "NO_PROXY": None, "https_proxy": None, "http_proxy": None,
+             "all_proxy": None, "no_proxy": None}
+    env = {**civitai_env, **proxy}
+    mirror = run_cli("models", "get", "hf:o/r/v.safetensors", "--mirror", "tuna", env=env)
+    assert mirror.returncode == 1 and "hf-mirror.com" in mirror.stderr, mirror.stderr
+    hint = next(line for line in mirror.stderr.splitlines() if line.startswith("hint:"))
+    assert "--mirror default" in hint and "--mirror tuna" not in hint, hint
+    official = run_cli("models", "get", "hf:o/r/v.safetensors", "--mirror", "pytorch", env=env)
+    assert "huggingface.co" in official.stderr and "hint: sdsetup models get <reference> --mirror tuna" \
+        in official.stderr, official.stderr
+    via_env = run_cli("models", "get", "hf:o/r/v.safetensors", "--mirror", "tuna",
+                      env={**env, "HF_ENDPOINT": "https://hf-mirror.com"})
+    assert "hint: set HF_ENDPOINT=https://huggingface.co" in via_env.stderr, via_env.stderr
+
+
+def test_a_hub_file_checked_at_download_stays_verified(civitai, hub, civitai_env, run_cli,
+                                                       sdsetup_home):
+    """The Hub published the file's SHA-256 and the download matched it: that hash is recorded
+    beside the file (sha256sum format), so verify checks against it and list says ok, as get did."""
+    vae = kit.safetensors_bytes(kit.SD_VAE, dtype="U8")
+    hub.add("o/r", "v.safetensors", vae)
+    env = {**civitai_env, "HF_ENDPOINT": hub.base}
+    got = run_cli("models", "get", "hf:o/r/v.safetensors", env=env)
+    assert got.returncode == 0 and "SHA-256 checked" in got.stdout, got.stdout + got.stderr
+    record = sdsetup_home / "models" / "VAE" / "v.sha256"
+    assert record.read_text(encoding="utf-8") == f"{hashlib.sha256(vae).hexdigest()}  v.safetensors\n"
+    for command in ("verify", "list"):
+        rows = json.loads(run_cli("models", command, "--json").stdout)
+        assert [(r["name"], r["status"]) for r in rows] == [("v.safetensors", "ok")], command
+    model = sdsetup_home / "models" / "VAE" / "v.safetensors"
+    model.write_bytes(vae[:-1] + bytes([vae[-1] ^ 1]))  # same size, other bytes
+    changed = run_cli("models", "verify", "--json")
+    assert changed.returncode == 1 and json.loads(changed.stdout)[0]["status"] == "mismatch"
