@@ -71,7 +71,7 @@ EN: dict[str, str] = {
     "install.hint_other_mirror": "sdsetup install --mirror auto   (each kind of file from the "
     "mirror measured fastest; it measures first when nothing is remembered)",
     "install.hint_mirror_default": "sdsetup install --mirror default   (the sources pip is set up "
-    "with; or measure the mirrors again: sdsetup mirrors --probe)",
+    "with)",
     "install.lock_malformed": "{file}, line {line}: not a pinned, hashed requirement: {detail}",
     "install.lock_unreadable": "cannot read the lockfile {file}: {detail}",
     "install.hint_lock": "check the path given to --lock (or leave --lock out to use the bundled "
@@ -237,10 +237,9 @@ ZH: dict[str, str] = {
     "install.index_api_version": "{url} 使用的 simple API 版本为 {version}，比 sdsetup 支持的更新",
     "install.index_unparsable": "无法解析 {url} 上的软件包列表：{detail}",
     "install.index_unreachable": "无法读取 {url} 上的软件包列表：{detail}",
-    "install.hint_other_mirror": "sdsetup install --mirror auto   (each kind of file from the "
-    "mirror measured fastest; it measures first when nothing is remembered)",
-    "install.hint_mirror_default": "sdsetup install --mirror default   (the sources pip is set up "
-    "with; or measure the mirrors again: sdsetup mirrors --probe)",
+    "install.hint_other_mirror": "sdsetup install --mirror auto   （每类文件用实测最快的镜像；"
+    "没有记住的测速结果时先测速）",
+    "install.hint_mirror_default": "sdsetup install --mirror default   （本机 pip 设置的源）",
     "install.lock_malformed": "{file}，第 {line} 行：不是固定版本并带哈希的依赖：{detail}",
     "install.lock_unreadable": "无法读取锁定文件 {file}：{detail}",
     "install.hint_lock": "检查 --lock 给出的路径（或去掉 --lock，使用自带的锁定文件）；"
