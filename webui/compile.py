@@ -65,13 +65,16 @@ class GraphKey:
     height: int
     batch: int                             # the UNet's batch: images, twice with CFG
     loras: tuple[tuple[str, float], ...] = ()
+    # Timesteps as integers (diffusers' DDIM, PLMS, UniPC, LCM) rather than floats (the
+    # k-diffusion samplers): another input dtype, so dynamo compiles another graph.
+    discrete: bool = False
 
 
 def graph_key(family: str, width: int, height: int, batch_size: int, cfg_scale: float,
-              loras: tuple[tuple[str, float], ...] = ()) -> GraphKey:
+              loras: tuple[tuple[str, float], ...] = (), discrete: bool = False) -> GraphKey:
     """What the compiled UNet sees of a request (diffusers runs CFG as one doubled batch)."""
     return GraphKey(family, width, height, batch_size * (2 if cfg_scale > 1 else 1),
-                    tuple(sorted(loras)))
+                    tuple(sorted(loras)), discrete)
 
 
 def cache_env(cache_dir: str) -> dict[str, str]:

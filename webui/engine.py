@@ -478,7 +478,7 @@ class Engine:
         positive, negative = conditioning.encode_pair(pipe, prompt_text, request.negative_prompt,
                                                       request.clip_skip)
         visitors.release(pipe)  # text encoders that only visit the GPU leave before the UNet runs
-        self._announce_compile(request, networks)
+        self._announce_compile(request, choice, request.width, request.height)
         if vae_tiling(request.width, request.height, self.machine):
             pipe.vae.enable_tiling()
         else:
@@ -600,14 +600,15 @@ class Engine:
             return self._decode(result)
         return result
 
-    def _announce_compile(self, request: Txt2Img, networks) -> None:
-        """Say so (log and progress text) when this image pays a compile, first time only."""
+    def _announce_compile(self, request: Txt2Img, choice: samplers.Choice, width: int,
+                          height: int) -> None:
+        """Say so (log and progress text) when this pass pays a compile, first time only."""
         if self.compiled is None:
             return
-        loras = tuple((n.name, n.weight) for n in networks if n.kind == "lora")
+        loras = tuple((n.name, n.weight) for n in extract_networks(request.prompt)[1] if n.kind == "lora")
         notice = self.compiled.notice(compiled_mode.graph_key(
-            self.config.family, request.width, request.height, request.batch_size,
-            request.cfg_scale, loras))
+            self.config.family, width, height, request.batch_size, request.cfg_scale, loras,
+            discrete=not choice.sampler.kdiffusion))
         if notice:
             log.info(notice)
             self.state.textinfo = notice
@@ -641,6 +642,7 @@ class Engine:
             second = AutoPipelineForImage2Image.from_pipe(self.pipe)
             embeds = {**embeds, "image": image}
         second.set_progress_bar_config(disable=True)
+        self._announce_compile(request, choice, upscale.width, upscale.height)
         # A1111 runs the last ``hires steps`` of an ``upscale.steps`` schedule (setup_img2img_steps).
         second.scheduler = self._scheduler(choice, request, strength=request.hires.denoising,
                                            run_steps=request.hires.steps or request.steps)

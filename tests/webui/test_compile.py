@@ -166,3 +166,63 @@ def test_sdsetup_run_forwards_the_compile_choice(argv, forwarded):
     add_launch_arguments(parser)
     extra = forwarded_args(parser.parse_args(argv), "en")
     assert [a for a in extra if "compile" in a] == forwarded
+
+
+@pytest.fixture
+def dynamo_engine(tmp_path, monkeypatch):
+    """The real engine whose UNet goes through real dynamo (``torch.compile``) with a backend that
+    counts the graphs it is handed and runs them as they are: dynamo's guards and recompiles are
+    the real ones, without inductor's code generation (minutes on this CPU)."""
+    import ldm
+    import torch
+    from torch._dynamo.testing import CompileCounter
+
+    from test_engine import make_paths
+
+    torch._dynamo.reset()
+    counter = CompileCounter()
+    monkeypatch.setattr(compiled_mode, "decide", lambda requested, machine, runtime: Choice(True))
+    paths = make_paths(tmp_path)
+    ldm.write_checkpoint(paths.checkpoints / "one.safetensors")
+    engine = Engine(paths, CPU, Options(compile=True))
+    engine._compiler = CompiledUnet(compile_module=lambda unet: unet.compile(backend=counter, dynamic=False))
+    yield engine, counter
+    torch._dynamo.reset()
+
+
+def test_dynamo_recompiles_exactly_when_the_page_says_it_compiles(dynamo_engine, lora_file, caplog):
+    """What the log announces ("compiling for …, first time only") is what dynamo really does:
+    a sampler, seed, CFG above 1 or step count never costs a compile (no guard on Python floats
+    such as sigmas or timesteps), a new size, batch or LoRA weight does, once."""
+    engine, counter = dynamo_engine
+    engine.paths.loras.mkdir(parents=True)
+    shutil.copy(lora_file, engine.paths.loras)
+    caplog.set_level(logging.INFO, logger="webui")
+
+    def run(**extra) -> tuple[bool, bool]:
+        caplog.clear()
+        before = counter.frame_count
+        engine.txt2img(request(**extra), save=False)
+        announced = any("first time only" in r.getMessage() for r in caplog.records)
+        return announced, counter.frame_count > before
+
+    assert run() == (True, True)
+    for change in ({}, {"seed": 4}, {"steps": 3}, {"sampler_name": "DPM++ 2M"},
+                   {"sampler_name": "Euler a", "scheduler": "Karras"}, {"sampler_name": "Restart"},
+                   {"cfg_scale": 4}):
+        assert run(**change) == (False, False), change
+    for schedule in ("Uniform", "Karras", "Exponential", "Polyexponential", "SGM Uniform", "KL Optimal",
+                     "Align Your Steps", "Simple", "Normal", "DDIM", "Beta"):
+        assert run(scheduler=schedule) == (False, False), schedule
+    # Integer timesteps (diffusers' own schedulers) are another graph, compiled once for all four.
+    assert run(sampler_name="DDIM") == (True, True)
+    for sampler in ("PLMS", "UniPC", "LCM", "DDIM"):
+        assert run(sampler_name=sampler, seed=7) == (False, False), sampler
+    assert run(width=96) == (True, True)
+    assert run(width=96, seed=9) == (False, False)
+    assert run(cfg_scale=1) == (True, True)
+    assert run(prompt="a cat <lora:detail:0.5>") == (True, True)
+    assert run(prompt="a cat <lora:detail:0.5>", seed=8) == (False, False)
+    # hires fix: the second pass at twice the size is a new graph, announced before it runs
+    assert run(enable_hr=True, hr_scale=2, denoising_strength=0.5) == (True, True)
+    assert run(enable_hr=True, hr_scale=2, denoising_strength=0.5, seed=1) == (False, False)
