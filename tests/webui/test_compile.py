@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +227,65 @@ def test_dynamo_recompiles_exactly_when_the_page_says_it_compiles(dynamo_engine,
     # hires fix: the second pass at twice the size is a new graph, announced before it runs
     assert run(enable_hr=True, hr_scale=2, denoising_strength=0.5) == (True, True)
     assert run(enable_hr=True, hr_scale=2, denoising_strength=0.5, seed=1) == (False, False)
+
+
+# One start of the engine in compiled mode, as its own process: what ``sdsetup run --compile`` does
+# (the cache environment set before torch loads, the real compile step), on the CPU, where inductor
+# writes C++ kernels instead of Triton ones. Prints the first image's time and writes its pixels.
+ONE_START = """
+import json, sys, time
+from pathlib import Path
+import numpy as np
+sys.path[:0] = [".", "tests/webui"]
+from test_engine import make_paths
+from webui import compile as compiled_mode
+from webui.compile import Choice
+from webui.engine import Engine, Options
+from webui.params import parse_txt2img
+from webui.runtime import Machine
+
+compiled_mode.decide = lambda requested, machine, runtime: Choice(True)
+home, out = Path(sys.argv[1]), Path(sys.argv[2])
+engine = Engine(make_paths(home), Machine(cuda=False, mps=False, vram=0), Options(compile=True))
+started = time.perf_counter()
+image = engine.txt2img(parse_txt2img(json.loads(sys.argv[3])), save=False).images[0]
+np.save(out, np.asarray(image))
+print(json.dumps({"first_image_s": time.perf_counter() - started}))
+"""
+
+
+@pytest.mark.slow
+def test_compiled_images_match_eager_and_a_second_start_reuses_the_kernel_cache(tmp_path):
+    """The real compile step (inductor, on the CPU here): the image equals the eager one within
+    2/255 on average, and a second start with the same cache folder pays much less than the first."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    import ldm
+    import numpy as np
+    from test_engine import make_paths
+
+    paths = make_paths(tmp_path / "home")
+    ldm.write_checkpoint(paths.checkpoints / "one.safetensors")
+    body = {"prompt": "a cat", "width": 64, "height": 64, "steps": 3, "seed": 3, "sampler_name": "Euler"}
+    eager = np.asarray(Engine(paths, CPU, Options()).txt2img(parse_txt2img(body), save=False).images[0])
+    cache = tmp_path / "torch-compile"
+    env = {**os.environ, **compiled_mode.cache_env(str(cache))}
+
+    def start(name: str) -> tuple[float, np.ndarray]:
+        out = tmp_path / f"{name}.npy"
+        done = subprocess.run([sys.executable, "-c", ONE_START, str(tmp_path / "home"), str(out),
+                               json.dumps(body)], env=env, capture_output=True, text=True, timeout=900,
+                              cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])["first_image_s"], np.load(out)
+
+    cold_s, cold = start("cold")
+    warm_s, warm = start("warm")
+    print(f"first image: cold cache {cold_s:.1f} s, warm cache {warm_s:.1f} s")
+    for compiled in (cold, warm):
+        assert np.abs(compiled.astype(int) - eager.astype(int)).mean() <= 2
+    assert any(cache.rglob("*")), "nothing was written to the cache folder"
+    assert warm_s < cold_s / 2, (cold_s, warm_s)
