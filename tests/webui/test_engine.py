@@ -31,6 +31,14 @@ def make_paths(root) -> Paths:
                  hash_cache=root / "cache" / "hashes.json")
 
 
+def home_with(root, checkpoint) -> Paths:
+    """A fresh home under ``root`` whose only checkpoint is ``checkpoint``."""
+    paths = make_paths(root)
+    paths.checkpoints.mkdir(parents=True)
+    shutil.copy(checkpoint, paths.checkpoints)
+    return paths
+
+
 def pixels(result) -> np.ndarray:
     return np.asarray(result.images[0]).astype(int)
 
@@ -61,10 +69,7 @@ def lora_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, tiny_checkpoints, lora_file):
-    root = tmp_path_factory.mktemp("engine-home")
-    paths = make_paths(root)
-    paths.checkpoints.mkdir(parents=True)
-    shutil.copy(tiny_checkpoints["tiny"], paths.checkpoints)
+    paths = home_with(tmp_path_factory.mktemp("engine-home"), tiny_checkpoints["tiny"])
     paths.loras.mkdir(parents=True)
     shutil.copy(lora_file, paths.loras)
     paths.embeddings.mkdir(parents=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_engine import CPU, make_paths
+from test_engine import CPU, home_with
 from webui.engine import Engine, Options
 from webui.outputs import read_parameters
 from webui.params import parse_txt2img
@@ -19,10 +18,7 @@ from webui.samplers import api_samplers, api_schedulers, resolve
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, tiny_checkpoints):
-    paths = make_paths(tmp_path_factory.mktemp("generation-home"))
-    paths.checkpoints.mkdir(parents=True)
-    shutil.copy(tiny_checkpoints["tiny"], paths.checkpoints)
-    return Engine(paths, CPU, Options())
+    return Engine(home_with(tmp_path_factory.mktemp("generation-home"), tiny_checkpoints["tiny"]), CPU, Options())
 
 
 def run(engine, save=False, **fields):

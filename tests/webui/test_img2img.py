@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
 
 import httpx
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 import webuiapi
 from PIL import Image
 
-from test_engine import CPU, make_paths
+from test_engine import CPU, home_with, make_paths
 from webui.engine import Engine, Options
 from webui.img2img_params import parse_img2img
 from webui.infotext import parse_infotext
@@ -46,10 +45,7 @@ def job(init=None, mask=None, **fields):
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, tiny_checkpoints):
-    paths = make_paths(tmp_path_factory.mktemp("img2img-home"))
-    paths.checkpoints.mkdir(parents=True)
-    shutil.copy(tiny_checkpoints["tiny"], paths.checkpoints)
-    return Engine(paths, CPU, Options())
+    return Engine(home_with(tmp_path_factory.mktemp("img2img-home"), tiny_checkpoints["tiny"]), CPU, Options())
 
 
 @pytest.mark.parametrize("full_res", [False, True])
