@@ -152,7 +152,7 @@ def test_a_wrong_hash_leaves_no_folder(civitai, hub, civitai_env, run_cli, sdset
     add(hub, "o/clipper", files)
     hub.add("o/clipper", "model.safetensors", files["model.safetensors"], published_sha256=SHA)
     result = run_cli("models", "get", "hf:o/clipper", env={**civitai_env, "HF_ENDPOINT": hub.base})
-    assert result.returncode == 1 and "SHA-256" in result.stderr, result.stderr
+    assert result.returncode == 1 and f"expected {SHA}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
     assert not (sdsetup_home / "models" / "CLIP").exists()
     assert json.loads(run_cli("models", "list", "--json").stdout) == []
