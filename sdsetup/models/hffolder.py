@@ -98,13 +98,16 @@ def _model_type(config: Path) -> Any:
     return data.get("model_type") if isinstance(data, dict) else None
 
 
-def _json_check(hint: str, var: str | None) -> Callable[[Path], None]:
-    """A JSON file must parse: a mirror's error page saved as config.json never lands."""
+def _json_check(name: str, hint: str, var: str | None) -> Callable[[Path], None]:
+    """A JSON file must parse: a mirror's error page saved as config.json never lands.
+
+    ``name`` is the file's: the engine checks the temporary file before its rename.
+    """
     def check(path: Path) -> None:
         try:
             json.loads(path.read_bytes())
         except ValueError as err:  # UnicodeDecodeError is one too
-            raise UnsafeFile("models.hf_bad_json", hint=hint, var=var, path=path.name,
+            raise UnsafeFile("models.hf_bad_json", hint=hint, var=var, path=name,
                              detail=type(err).__name__) from None
     return check
 
@@ -112,7 +115,7 @@ def _json_check(hint: str, var: str | None) -> Callable[[Path], None]:
 def _validate(name: str, hint: str, var: str | None) -> Callable[[Path], None] | None:
     if name.endswith(WEIGHTS):
         return validator(SAFETENSORS)
-    return _json_check(hint, var) if name.endswith(".json") else None
+    return _json_check(name, hint, var) if name.endswith(".json") else None
 
 
 def _matches(path: Path, file: RepoFile, cache: HashCache) -> bool:

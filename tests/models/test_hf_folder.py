@@ -203,3 +203,12 @@ def test_a_different_folder_in_the_way_is_never_touched(civitai, hub, civitai_en
 def test_an_unknown_repository_is_named(civitai, hub, civitai_env, run_cli):
     result = run_cli("models", "get", "hf:o/none", env={**civitai_env, "HF_ENDPOINT": hub.base})
     assert result.returncode == 1 and "no model repository o/none@main" in result.stderr
+
+
+def test_an_error_page_served_as_config_never_lands(civitai, hub, civitai_env, run_cli,
+                                                    sdsetup_home):
+    add(hub, "o/paged", {**fake_folder("blip"), "config.json": b"<html>captcha</html>"})
+    result = run_cli("models", "get", "hf:o/paged", env={**civitai_env, "HF_ENDPOINT": hub.base})
+    assert result.returncode == 1 and "config.json is not JSON" in result.stderr, result.stderr
+    assert "hint: set HF_ENDPOINT=https://hf-mirror.com" in result.stderr  # the other endpoint
+    assert not (sdsetup_home / "models" / "BLIP").exists()
