@@ -18,14 +18,15 @@ from sdsetup.mirrors.choice import chosen_mirror
 from sdsetup.models import civitai
 from sdsetup.models.civitai import CivitaiClient
 from sdsetup.models.fetcher import GetOptions, Installed, get
+from sdsetup.models.hffolder import InstalledFolder, get_folder
 from sdsetup.models.hashcache import CACHE_NAME, HashCache
 from sdsetup.models.arch import Architecture
 from sdsetup.models.hf import DEFAULT_ENDPOINT, endpoint, endpoint_var
 from sdsetup.models.library import (
     BROKEN, MISMATCH, ModelEntry, describe, entry_json, model_files, shown_path,
 )
-from sdsetup.models.placement import FOLDERS, Layout, canonical_type
-from sdsetup.models.refs import CivitaiRef, HfRef, parse_reference
+from sdsetup.models.placement import FOLDERS, MODEL_FOLDERS, Layout, canonical_type
+from sdsetup.models.refs import CivitaiRef, HfRef, HfRepoRef, Reference, parse_reference
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     get_parser.add_argument("--token", metavar="KEY", help=t("models.opt_token"))
     get_parser.add_argument("--file", metavar="NAME|ID", help=t("models.opt_file"))
     get_parser.add_argument("--type", metavar="TYPE",
-                            help=t("models.opt_type", types=", ".join(FOLDERS)))
+                            help=t("models.opt_type", types=", ".join(FOLDERS),
+                                   folders=", ".join(MODEL_FOLDERS)))
     get_parser.add_argument("--dest", metavar="DIR", type=Path, help=t("models.opt_dest"))
     get_parser.add_argument("--name", metavar="FILENAME", help=t("models.opt_name"))
     get_parser.add_argument("--allow-pickle", action="store_true", help=t("models.opt_allow_pickle"))
@@ -117,9 +119,15 @@ def _report_installed(done: Installed, as_json: bool) -> None:
         print(t("models.sidecar_written", path=str(path)))
 
 
-def _placement_type(value: str | None) -> str | None:
+def _placement_type(value: str | None, ref: Reference) -> str | None:
+    """A file's canonical type, or for a Hugging Face folder one of the folder kinds."""
     if value is None:
         return None
+    if isinstance(ref, HfRepoRef):
+        if value.strip().lower() not in MODEL_FOLDERS:
+            raise UsageError("models.bad_type", hint="models.hint_type_list", value=value,
+                             types=", ".join(MODEL_FOLDERS))
+        return value.strip().lower()
     kind = canonical_type(value)
     if kind is None:
         raise UsageError("models.bad_type", hint="models.hint_type_list", value=value,
@@ -127,13 +135,16 @@ def _placement_type(value: str | None) -> str | None:
     return kind
 
 
-def _get_options(args: argparse.Namespace, ctx) -> GetOptions:
+def _get_options(args: argparse.Namespace, ctx, ref: Reference) -> GetOptions:
     if args.connections is not None and args.connections < 1:
         raise UsageError("models.bad_connections", hint="models.hint_connections",
                          value=args.connections)
+    if args.file is not None and isinstance(ref, HfRepoRef):
+        raise UsageError("models.file_with_folder", hint="models.hint_hf_one_file",
+                         repo=ref.repo)
     return GetOptions(layout=_layout(ctx, args), hf_token=os.environ.get("HF_TOKEN") or None,
                       hf_endpoint_var=endpoint_var(os.environ),
-                      file=args.file, type=_placement_type(args.type),
+                      file=args.file, type=_placement_type(args.type, ref),
                       dest=args.dest.expanduser().absolute() if args.dest else None,
                       name=args.name, allow_pickle=args.allow_pickle,
                       connections=args.connections, progress=args.progress, announce=_announce)
@@ -146,9 +157,21 @@ def _announce(name: str, size: int | None, folder: Path | None) -> None:
     print(line, file=sys.stderr)
 
 
+def _report_folder(done: InstalledFolder, as_json: bool) -> None:
+    for warning in done.warnings:
+        print(render_warning(warning), file=sys.stderr)
+    if as_json:
+        print(json.dumps(done.as_json(), ensure_ascii=False))
+        return
+    key = "models.folder_already" if done.already else (
+        "models.folder_installed" if done.verified else "models.folder_installed_unverified")
+    print(t(key, path=str(done.path), type=_type_words(done.type), count=len(done.files),
+            size=human_size(done.size)))
+
+
 def run_get(args: argparse.Namespace, ctx) -> int:
-    options = _get_options(args, ctx)
     ref = parse_reference(args.reference)
+    options = _get_options(args, ctx, ref)
     mirror = chosen_mirror(ctx.home, args.mirror)
     token = civitai.pick_token(args.token, os.environ, _config(ctx.home.config_file),
                                getattr(ref, "url_token", None))
@@ -156,14 +179,18 @@ def run_get(args: argparse.Namespace, ctx) -> int:
     api = civitai.api_base(mirror.civitai, os.environ, mirror=mirror.name) \
         if isinstance(ref, CivitaiRef) else civitai.DEFAULT_BASE
     hf_base = endpoint(mirror.huggingface, os.environ, mirror=mirror.name) \
-        if isinstance(ref, HfRef) else DEFAULT_ENDPOINT
+        if isinstance(ref, (HfRef, HfRepoRef)) else DEFAULT_ENDPOINT
     cache = _cache(ctx)
     try:
-        with CivitaiClient(api, token) as client:
-            done = get(ref, client=client, hf_base=hf_base, options=options, cache=cache)
+        if isinstance(ref, HfRepoRef):
+            done: Installed | InstalledFolder = get_folder(ref, hf_base, options, cache)
+        else:
+            with CivitaiClient(api, token) as client:
+                done = get(ref, client=client, hf_base=hf_base, options=options, cache=cache)
     finally:
         cache.save()
-    _report_installed(done, args.json)
+    report = _report_folder if isinstance(done, InstalledFolder) else _report_installed
+    report(done, args.json)
     return 0
 
 

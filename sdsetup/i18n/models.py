@@ -37,14 +37,17 @@ EN: dict[str, str] = {
                               "  urn:air:sd1:checkpoint:civitai:4201@130072\n"
                               "  civitai:4201  or  civitai:4201@130072\n"
                               "  hf:owner/repo/path/file.safetensors[@revision]\n"
+                              "  hf:owner/repo[@revision]   (a whole BLIP or CLIP model folder, "
+                              "for interrogate)\n"
                               "  https://example.org/any/file.safetensors",
     "models.opt_reference": "what to fetch: a Civitai link, AIR, civitai:ID[@VERSION], "
-                            "hf:owner/repo/file or a URL",
+                            "hf:owner/repo/file, hf:owner/repo (a model folder) or a URL",
     "models.opt_token": "Civitai API key (else CIVITAI_TOKEN, else [civitai] token in config.toml); "
                         "sent to the Civitai API only",
     "models.opt_file": "which file of the version, by name or id (default: the safetensors "
                        "weights, else the primary file)",
-    "models.opt_type": "put it where this type goes, whatever the site says: {types}",
+    "models.opt_type": "put it where this type goes, whatever the site says: {types}; for a "
+                       "Hugging Face folder: {folders}",
     "models.opt_dest": "put it in this folder instead",
     "models.opt_name": "save it under this file name",
     "models.opt_allow_pickle": "allow pickle formats (.ckpt, .pt, .bin), which can run code when "
@@ -112,6 +115,8 @@ EN: dict[str, str] = {
     "models.type.wildcards": "wildcards",
     "models.type.textencoder": "text encoder",
     "models.type.other": "other",
+    "models.type.blip": "BLIP captioning model",
+    "models.type.clip": "CLIP model",
     "models.none_found": "no model files under {path}",
     "models.list_unhashed": "{count} file(s) not hashed yet; run: sdsetup models verify",
     "models.verify_summary": "{total} file(s) checked, {bad} broken or changed",
@@ -119,8 +124,8 @@ EN: dict[str, str] = {
     "models.bad_reference": "not a model reference: {reference}",
     "models.hint_reference_forms": "use one of: https://civitai.com/models/ID?modelVersionId=VERSION"
                                    " | urn:air:sdxl:checkpoint:civitai:ID@VERSION | civitai:ID[@VERSION]"
-                                   " | hf:owner/repo/file.safetensors[@revision] | https://host/file"
-                                   ".safetensors",
+                                   " | hf:owner/repo/file.safetensors[@revision] | hf:owner/repo"
+                                   " | https://host/file.safetensors",
     "models.bare_number": "{number} alone is ambiguous: a Civitai model id or a version id?",
     "models.hint_bare_number": "sdsetup models get civitai:{number}   (a model id; for a version "
                                "id use civitai:MODEL@{number})",
@@ -194,6 +199,24 @@ EN: dict[str, str] = {
     "models.hf_not_found": "Hugging Face has no file {what}",
     "models.hint_hf_check": "check the owner/repo, the path inside it and the revision",
     "models.hf_refused": "the Hugging Face endpoint refused {what} (HTTP {status})",
+    "models.hf_no_repo": "Hugging Face has no model repository {what}",
+    "models.hf_bad_answer": "the Hugging Face endpoint's file list for {what} is not the expected "
+                            "JSON (a firewall or captcha page?)",
+    "models.hf_not_a_folder": "{repo} has no config.json at its top: it is not a transformers "
+                              "model folder (sdsetup fetches whole folders for BLIP and CLIP only)",
+    "models.hf_no_safetensors": "{repo} has no .safetensors weights, only {found}; pickled weights "
+                                "can run code when loaded and are not fetched",
+    "models.hf_folder_kind": "{repo} is a {model_type} model; sdsetup places whole Hugging Face "
+                             "folders only for {kinds} (what interrogate reads)",
+    "models.hint_hf_one_file": "sdsetup models get hf:{repo}/<file>.safetensors   (one file of "
+                               "the repository)",
+    "models.file_with_folder": "--file picks a file of a Civitai version; hf:{repo} fetches the "
+                               "repository's model folder",
+    "models.hf_bad_json": "{path} is not JSON ({detail}): an error page from the endpoint?",
+    "models.folder_installed": "placed {path}\n  {type}, {count} files, {size}, SHA-256 of the "
+                               "weights checked",
+    "models.folder_installed_unverified": "placed {path}\n  {type}, {count} files, {size}",
+    "models.folder_already": "already installed: {path}\n  {type}, {count} files, {size}",
 }
 
 ZH: dict[str, str] = {
@@ -226,13 +249,15 @@ ZH: dict[str, str] = {
                               "  urn:air:sd1:checkpoint:civitai:4201@130072\n"
                               "  civitai:4201  或  civitai:4201@130072\n"
                               "  hf:owner/repo/path/file.safetensors[@revision]\n"
+                              "  hf:owner/repo[@revision]   （整个 BLIP 或 CLIP 模型目录，供反推"
+                              "提示词使用）\n"
                               "  https://example.org/any/file.safetensors",
-    "models.opt_reference": "要下载的内容：Civitai 链接、AIR、civitai:ID[@版本]、hf:owner/repo/文件 "
-                            "或网址",
+    "models.opt_reference": "要下载的内容：Civitai 链接、AIR、civitai:ID[@版本]、hf:owner/repo/文件、"
+                            "hf:owner/repo（模型目录）或网址",
     "models.opt_token": "Civitai API 密钥（未给出时依次读取 CIVITAI_TOKEN 和 config.toml 中的 "
                         "[civitai] token）；只发送给 Civitai API",
     "models.opt_file": "选择该版本中的哪个文件，按名称或 ID（默认：safetensors 权重，否则为主文件）",
-    "models.opt_type": "按此类型放置，不管网站怎么标注：{types}",
+    "models.opt_type": "按此类型放置，不管网站怎么标注：{types}；Hugging Face 模型目录可用：{folders}",
     "models.opt_dest": "改为放到这个目录",
     "models.opt_name": "以此文件名保存",
     "models.opt_allow_pickle": "允许 pickle 格式（.ckpt、.pt、.bin），这类文件加载时可以执行代码",
@@ -291,14 +316,16 @@ ZH: dict[str, str] = {
     "models.type.wildcards": "通配符",
     "models.type.textencoder": "文本编码器",
     "models.type.other": "其他",
+    "models.type.blip": "BLIP 描述模型",
+    "models.type.clip": "CLIP 模型",
     "models.none_found": "{path} 下没有模型文件",
     "models.list_unhashed": "有 {count} 个文件尚未计算哈希；请运行：sdsetup models verify",
     "models.verify_summary": "共检查 {total} 个文件，{bad} 个已损坏或被改动",
     "models.bad_reference": "无法识别的模型引用：{reference}",
     "models.hint_reference_forms": "请使用以下写法之一：https://civitai.com/models/ID?modelVersionId=版本"
                                    " | urn:air:sdxl:checkpoint:civitai:ID@版本 | civitai:ID[@版本]"
-                                   " | hf:owner/repo/file.safetensors[@revision] | https://主机/文件"
-                                   ".safetensors",
+                                   " | hf:owner/repo/file.safetensors[@revision] | hf:owner/repo"
+                                   " | https://主机/文件.safetensors",
     "models.bare_number": "只有数字 {number} 无法确定含义：是 Civitai 模型 ID 还是版本 ID？",
     "models.hint_bare_number": "sdsetup models get civitai:{number}   （按模型 ID；若是版本 ID 请写 "
                                "civitai:模型ID@{number}）",
@@ -364,4 +391,17 @@ ZH: dict[str, str] = {
     "models.hf_not_found": "Hugging Face 上没有文件 {what}",
     "models.hint_hf_check": "请核对 owner/repo、仓库内的路径和版本（revision）",
     "models.hf_refused": "Hugging Face 地址拒绝了 {what}（HTTP {status}）",
+    "models.hf_no_repo": "Hugging Face 上没有模型仓库 {what}",
+    "models.hf_bad_answer": "Hugging Face 地址返回的 {what} 文件列表不是预期的 JSON（被防火墙或验证码页面拦截？）",
+    "models.hf_not_a_folder": "{repo} 顶层没有 config.json，不是 transformers 模型目录（sdsetup 只整目录下载 "
+                              "BLIP 和 CLIP）",
+    "models.hf_no_safetensors": "{repo} 没有 .safetensors 权重，只有 {found}；pickle 权重加载时可以执行代码，不予下载",
+    "models.hf_folder_kind": "{repo} 是 {model_type} 模型；sdsetup 只为 {kinds} 整目录下载 Hugging Face 模型"
+                             "（反推提示词使用的模型）",
+    "models.hint_hf_one_file": "sdsetup models get hf:{repo}/<文件>.safetensors   （只下载仓库中的一个文件）",
+    "models.file_with_folder": "--file 用于选择 Civitai 版本中的文件；hf:{repo} 下载的是整个模型目录",
+    "models.hf_bad_json": "{path} 不是 JSON（{detail}）：可能是下载地址返回的错误页面",
+    "models.folder_installed": "已放置 {path}\n  {type}，{count} 个文件，{size}，权重的 SHA-256 已校验",
+    "models.folder_installed_unverified": "已放置 {path}\n  {type}，{count} 个文件，{size}",
+    "models.folder_already": "已经安装：{path}\n  {type}，{count} 个文件，{size}",
 }

@@ -49,6 +49,10 @@ FOLDERS: Mapping[str, str] = MappingProxyType({
     "other": "models/Other",
 })
 
+# Hugging Face model folders (config.json's model_type -> folder under models/): what A1111's
+# interrogate reads. A separate table from FOLDERS: there "clip" means a text encoder file.
+MODEL_FOLDERS: Mapping[str, str] = MappingProxyType({"blip": "BLIP", "clip": "CLIP"})
+
 # Civitai model types, file types, AIR types and everyday words -> canonical type.
 _ALIASES: Mapping[str, str] = MappingProxyType({
     "checkpoint": "checkpoint", "ckpt": "checkpoint", "model": "checkpoint",
@@ -92,6 +96,10 @@ def folder(layout: Layout, kind: str) -> Path:
     if relative.startswith("models/"):
         return layout.models / relative.removeprefix("models/")
     return layout.root / relative
+
+
+def model_folder(layout: Layout, kind: str) -> Path:
+    return layout.models / MODEL_FOLDERS[kind]
 
 
 def target_name(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Accepted: Civitai page, API and download URLs (civitai.com, www., .red, .green), AIR URNs,
 ``civitai:MODEL[@VERSION][+FILE]``, ``hf:owner/repo/path/to/file[@revision]`` and Hugging Face
-``/resolve/`` or ``/blob/`` URLs, and any other http(s) URL as a plain download. A Civitai URL only
+``/resolve/`` or ``/blob/`` URLs (one file), ``hf:owner/repo[@revision]`` and a repository's page URL
+(its model folder), and any other http(s) URL as a plain download. A Civitai URL only
 supplies ids: the API base comes from the mirror, so a pasted ``.red`` link still resolves.
 """
 
@@ -40,11 +41,23 @@ class HfRef:
 
 
 @dataclass(frozen=True)
+class HfRepoRef:
+    """A whole Hugging Face model folder (config, tokenizer, safetensors weights)."""
+
+    repo: str
+    revision: str = DEFAULT_REVISION
+
+    @property
+    def name(self) -> str:
+        return self.repo.split("/")[1]
+
+
+@dataclass(frozen=True)
 class UrlRef:
     url: str
 
 
-Reference = CivitaiRef | HfRef | UrlRef
+Reference = CivitaiRef | HfRef | HfRepoRef | UrlRef
 
 _INT = r"[1-9][0-9]*"
 _AIR = re.compile(
@@ -56,6 +69,7 @@ _VERSION_PATH = re.compile(rf"^/(?:api/v1/)?(?:model-versions|modelVersions)/(?:
 _MODEL_PATH = re.compile(rf"^/(?:api/v1/)?models/({_INT})(?:/[^/]*)?/?$")
 _DOWNLOAD_PATH = re.compile(rf"^/api/download/models/({_INT})/?$")
 _HF_URL_PATH = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/(?:resolve|blob)/(?P<rev>[^/]+)/(?P<path>.+)$")
+_HF_REPO_PATH = re.compile(r"^/(?P<repo>[^/]+/[^/]+)(?:/tree/(?P<rev>[^/]+))?/?$")
 _HF_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -97,15 +111,16 @@ def _civitai_url(path: str, query: dict[str, list[str]], reference: str) -> Civi
     raise _bad(reference)
 
 
-def _hf_ref(repo: str, path: str, revision: str, reference: str) -> HfRef:
-    parts = [*repo.split("/"), *path.split("/")]
-    if len(repo.split("/")) != 2 or not path or not all(_HF_PART.match(p) for p in parts) \
+def _hf_ref(repo: str, path: str, revision: str, reference: str) -> HfRef | HfRepoRef:
+    """One file, or the repository's folder when ``path`` is empty."""
+    parts = [*repo.split("/"), *(path.split("/") if path else ())]
+    if len(repo.split("/")) != 2 or not all(_HF_PART.match(p) for p in parts) \
             or ".." in parts or not revision:
         raise _bad(reference)
-    return HfRef(repo=repo, path=path, revision=revision)
+    return HfRef(repo=repo, path=path, revision=revision) if path else HfRepoRef(repo, revision)
 
 
-def _hf_short(body: str, reference: str) -> HfRef:
+def _hf_short(body: str, reference: str) -> HfRef | HfRepoRef:
     revision = DEFAULT_REVISION
     at = body.rfind("@")
     if at != -1 and "/" not in body[at:]:
@@ -137,4 +152,6 @@ def parse_reference(text: str) -> Reference:
         return _civitai_url(parts.path, parse_qs(parts.query), reference)
     if _is_host(host, HF_HOSTS) and (match := _HF_URL_PATH.match(unquote(parts.path))):
         return _hf_ref(match["repo"], match["path"], match["rev"], reference)
+    if _is_host(host, HF_HOSTS) and (match := _HF_REPO_PATH.match(unquote(parts.path))):
+        return _hf_ref(match["repo"], "", match["rev"] or DEFAULT_REVISION, reference)
     return UrlRef(reference)

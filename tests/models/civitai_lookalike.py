@@ -6,7 +6,10 @@ told to, else a 307 to a signed URL on a *separate* server (``tests.support.file
 records every request so tests can prove the token never reached it.
 
 Also a Hugging Face look-alike: ``HEAD/GET /{repo}/resolve/{rev}/{path}`` answer 302 to storage
-with ``X-Linked-Etag`` / ``X-Linked-Size`` like the Hub's LFS files.
+with ``X-Linked-Etag`` / ``X-Linked-Size`` like the Hub's LFS files, and
+``GET /api/models/{repo}/revision/{rev}`` lists a repository's files as the Hub's model-info API
+does (``siblings`` with ``size``, ``blobId`` and, for LFS files, ``lfs.sha256`` only when asked
+with ``blobs=true``).
 """
 
 from __future__ import annotations
@@ -242,17 +245,57 @@ class CivitaiLookalike:
         self.storage.stop()
 
 
+# What the Hub stores in LFS (.gitattributes of a new repository); the rest are git blobs.
+_LFS_SUFFIXES = (".safetensors", ".bin", ".pt", ".h5", ".msgpack", ".onnx", ".model")
+
+
+def _sibling(name: str, data: bytes, published: str | None) -> dict:
+    blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    entry = {"rfilename": name, "blobId": blob, "size": len(data)}
+    if name.endswith(_LFS_SUFFIXES):
+        entry["lfs"] = {"sha256": published or hashlib.sha256(data).hexdigest(),
+                        "size": len(data), "pointerSize": 134}
+    return entry
+
+
 class _HfHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     storage: FileServer
     requests: list[Request]
+    published: dict[str, str]
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def _send_json(self, status: int, body: dict) -> None:
+        raw = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _listing(self, repo: str, revision: str, blobs: bool) -> None:
+        prefix = f"/hf/{repo}/{revision}/"
+        files = {k.removeprefix(prefix): v for k, v in self.storage.files.items()
+                 if k.startswith(prefix)}
+        if not files:
+            self._send_json(404, {"error": "Repository not found"})
+            return
+        siblings = [_sibling(name, data, self.published.get(prefix + name))
+                    for name, data in sorted(files.items())]
+        if not blobs:
+            siblings = [{"rfilename": s["rfilename"]} for s in siblings]
+        self._send_json(200, {"id": repo, "modelId": repo, "sha": "0" * 40, "private": False,
+                              "siblings": siblings})
+
     def _answer(self) -> None:
         self.requests.append(Request(self.command, self.path,
                                      {k.lower(): v for k, v in self.headers.items()}))
+        parts = urlsplit(self.path)
+        if listing := re.fullmatch(r"/api/models/([^/]+/[^/]+)/revision/([^/]+)", parts.path):
+            self._listing(listing[1], listing[2], parse_qs(parts.query).get("blobs") == ["true"])
+            return
         match = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", urlsplit(self.path).path)
         key = f"/hf/{match[1]}/{match[2]}/{match[3]}" if match else ""
         data = self.storage.files.get(key)
@@ -276,7 +319,10 @@ class HfLookalike:
     def __init__(self, storage: FileServer) -> None:
         self.storage = storage
         self.requests: list[Request] = []
-        handler = type("Handler", (_HfHandler,), {"storage": storage, "requests": self.requests})
+        # storage key -> the LFS SHA-256 the listing publishes instead of the true one
+        self.published: dict[str, str] = {}
+        handler = type("Handler", (_HfHandler,), {"storage": storage, "requests": self.requests,
+                                                  "published": self.published})
         self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -284,8 +330,16 @@ class HfLookalike:
     def base(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def add(self, repo: str, path: str, data: bytes, revision: str = "main") -> None:
+    def add(self, repo: str, path: str, data: bytes, revision: str = "main",
+            published_sha256: str | None = None) -> None:
         self.storage.files[f"/hf/{repo}/{revision}/{path}"] = data
+        if published_sha256 is not None:
+            self.published[f"/hf/{repo}/{revision}/{path}"] = published_sha256
+
+    def add_folder(self, repo: str, folder: Path) -> None:
+        """Every file under ``folder`` (subfolders too), as ``save_pretrained`` left them."""
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            self.add(repo, path.relative_to(folder).as_posix(), path.read_bytes())
 
     def __enter__(self) -> HfLookalike:
         self._thread.start()

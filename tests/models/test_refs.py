@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sdsetup.models.errors import BadReference
-from sdsetup.models.refs import CivitaiRef, HfRef, UrlRef, parse_reference
+from sdsetup.models.refs import CivitaiRef, HfRef, HfRepoRef, UrlRef, parse_reference
 
 CASES = [
     ("https://civitai.com/models/4201/slug?modelVersionId=130072", CivitaiRef(4201, 130072)),
@@ -36,7 +36,12 @@ CASES = [
     ("https://hf-mirror.com/owner/repo/blob/abc123/x.safetensors",
      HfRef("owner/repo", "x.safetensors", "abc123")),
     ("https://example.org/files/model.safetensors", UrlRef("https://example.org/files/model.safetensors")),
-    ("https://huggingface.co/owner/repo", UrlRef("https://huggingface.co/owner/repo")),
+    ("hf:Salesforce/blip-image-captioning-base",
+     HfRepoRef("Salesforce/blip-image-captioning-base", "main")),
+    ("hf:owner/repo@v2", HfRepoRef("owner/repo", "v2")),
+    ("https://huggingface.co/owner/repo", HfRepoRef("owner/repo", "main")),
+    ("https://hf-mirror.com/owner/repo/tree/abc123/", HfRepoRef("owner/repo", "abc123")),
+    ("https://huggingface.co/owner/repo/discussions", UrlRef("https://huggingface.co/owner/repo/discussions")),
 ]
 
 
@@ -60,7 +65,7 @@ def test_a_refused_reference_is_echoed_without_its_token():
 BAD = [
     "", "hello", "civitai:", "civitai:abc", "civitai:0", "civitai:12@", "urn:air:sd1:checkpoint:foo:1@2",
     "urn:air:sd1:checkpoint:civitai:4201", "ftp://civitai.com/models/1", "https://civitai.com/images/55",
-    "https://civitai.com/user/someone", "hf:owner/repo", "hf:owner", "hf:owner/repo/../../etc/passwd",
+    "https://civitai.com/user/someone", "hf:owner", "hf:owner/repo@", "hf:owner/.hidden", "hf:owner/repo/../../etc/passwd",
     "hf:owner/repo/file@", "file:///etc/passwd", "C:\\models\\x.safetensors",
 ]
 
