@@ -22,13 +22,19 @@ def runs_of(atoms: list[str]) -> st.SearchStrategy[str]:
     return st.lists(run | st.sampled_from(atoms), max_size=6).map("".join)
 
 
-def within_linear_bound(parse, text: str) -> None:
+def within_linear_bound(parse, text: str, tries: int = 3) -> None:
     """The time bound per example: a fixed 0.1 s plus 10 µs per character (a quadratic pattern
-    takes seconds on a 20 000-character run; a linear one, milliseconds)."""
-    started = time.perf_counter()
-    parse(text)
-    took = time.perf_counter() - started
-    assert took < 0.1 + 1e-5 * len(text), f"{took:.2f} s for {len(text)} characters"
+    takes seconds on a 20 000-character run; a linear one, milliseconds). The best of ``tries``
+    runs counts: a quadratic parse is slow every time, a busy machine only now and then."""
+    bound = 0.1 + 1e-5 * len(text)
+    took = []
+    for _ in range(tries):
+        started = time.perf_counter()
+        parse(text)
+        took.append(time.perf_counter() - started)
+        if took[-1] < bound:
+            return
+    raise AssertionError(f"{min(took):.2f} s at best for {len(text)} characters")
 
 
 PROMPT_TEXT = runs_of([" ", "a", "BREAK", " BREAK ", "<a:", "b:", "<", ">", "(", ")", "[", "]",
